@@ -1,0 +1,37 @@
+"""spikeplast — spiking and plastic neural networks on Brian2 and JAX.
+
+Write a network spec, then ``simulate(net, 1*second, backend="jax")`` or
+``backend="brian2"``. Units are Brian2's, re-exported here (``ms``, ``mV``, ...).
+"""
+
+from brian2.units import (Hz, amp, farad, hertz, kHz, mA, ms, mS, msecond, mV, mvolt, nA, nF,
+                          nS, pA, pF, second, siemens, uA, uF, uS, volt)
+
+from .errors import ResultsFileError, SimulationError, SpecError, SpikeplastError, \
+    UnsupportedFeature
+from .lowering import Plan, lower
+from .results import RateTrace, Results, SpikeTrains, StateTrace, WeightTrace, load_results
+from .simulate import build, simulate
+from .spec import (LIF, AllToAll, ConductancePort, CurrentPort, DenseMatrix, FixedInDegree,
+                   FixedOutDegree, FixedProbability, FromIndices, Network, Normal, OneToOne,
+                   PoissonInput, Projection, RateMonitor, SpikeMonitor, SpikeTrainInput,
+                   StateMonitor, TimedRates, Uniform, WeightMonitor)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    # spec
+    "Network", "LIF", "CurrentPort", "ConductancePort", "PoissonInput", "SpikeTrainInput",
+    "TimedRates", "Projection", "AllToAll", "OneToOne", "FixedProbability", "FixedInDegree",
+    "FixedOutDegree", "FromIndices", "DenseMatrix", "SpikeMonitor", "StateMonitor",
+    "RateMonitor", "WeightMonitor", "Uniform", "Normal",
+    # running
+    "lower", "Plan", "build", "simulate",
+    # results
+    "Results", "SpikeTrains", "StateTrace", "RateTrace", "WeightTrace", "load_results",
+    # errors
+    "SpikeplastError", "SpecError", "UnsupportedFeature", "SimulationError", "ResultsFileError",
+    # units
+    "second", "msecond", "ms", "Hz", "hertz", "kHz", "volt", "mvolt", "mV", "siemens", "mS",
+    "uS", "nS", "farad", "uF", "nF", "pF", "amp", "mA", "uA", "nA", "pA",
+]

@@ -1,0 +1,527 @@
+"""The JAX backend: one jit-compiled ``lax.scan`` per chunk, event-driven delivery.
+
+Layout:
+
+* Every port of every neuron population owns a slice of one flat input vector
+  of ``M`` entries. A ring buffer of ``D`` such vectors (``D`` = the longest
+  delay + 1) holds input due in future steps; entry ``D·M`` is a sink for padding.
+* Each spike source (neuron population or input) has a padded adjacency of
+  ``F`` (its largest fan-out) entries per neuron: flat target index, delay in
+  steps and the position of the synapse's weight. A step touches only the rows
+  of neurons that spiked: spikes are compacted with ``lax.top_k`` into a buffer
+  of fixed capacity ``K`` and a loop over the actual spike count scatters each
+  row into the ring buffer.
+* If a step has more spikes than ``K``, the chunk is discarded and re-run from
+  its starting state with a larger ``K`` (or, with ``on_overflow="raise"``, a
+  :class:`~spikeplast.errors.SimulationError`): no spike is ever dropped.
+* Parameters, weights and connectivity are traced arrays; the compiled chunk
+  function depends only on the *structure* (sizes, methods, capacities, chunk
+  length, dtype), so new values never recompile.
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from ...errors import SimulationError, SpecError
+from ...lowering import NeuronPlan, Plan, PoissonPlan, SpikeTrainPlan
+from ...results import Recording
+from ._neuron import coefficients, integrate
+
+__all__ = ["JaxSimulation", "build", "check", "compile_count"]
+
+Array = Any
+_COUNTERS = {"compiles": 0}
+
+
+def compile_count() -> int:
+    """How many chunk functions this process has traced and compiled (for tests)."""
+    return _COUNTERS["compiles"]
+
+
+# -- static structure ----------------------------------------------------------------
+@dataclass(frozen=True)
+class _Pop:
+    name: str
+    n: int
+    method: str
+    kinds: tuple[str, ...]
+    offset: int  # start of this population's ports in the flat input vector
+
+
+@dataclass(frozen=True)
+class _Source:
+    name: str
+    kind: str  # "lif" | "poisson" | "spiketrain"
+    n: int
+    capacity: int  # K: compacted spikes per step (lif, poisson)
+    fanout: int  # F: padded row length (0: no outgoing synapses)
+    record: bool  # compacted indices are returned to the host
+
+
+@dataclass(frozen=True)
+class _StateMon:
+    name: str
+    pop: str
+    variables: tuple[str, ...]
+    m: int
+    every: int
+
+
+@dataclass(frozen=True)
+class _WeightMon:
+    name: str
+    m: int
+    every: int
+
+
+@dataclass(frozen=True)
+class _Config:
+    dtype: str
+    length: int  # steps per chunk (scan length)
+    delay_slots: int  # D
+    inputs: int  # M
+    pops: tuple[_Pop, ...]
+    sources: tuple[_Source, ...]
+    state_mons: tuple[_StateMon, ...]
+    weight_mons: tuple[_WeightMon, ...]
+
+
+def check(plan: Plan, options: dict[str, Any]) -> None:
+    """Raise before compiling if the plan or options are outside what this backend runs."""
+    dtype = options.get("dtype", "float32")
+    if dtype not in ("float32", "float64"):
+        raise SpecError(f"backend 'jax': dtype = {dtype!r} is invalid; it must be 'float32' "
+                        f"or 'float64'.")
+    on_overflow = options.get("on_overflow", "grow")
+    if on_overflow not in ("grow", "raise"):
+        raise SpecError(f"backend 'jax': on_overflow = {on_overflow!r} is invalid; it must be "
+                        f"'grow' or 'raise'.")
+    for key in ("chunk_steps", "spike_capacity"):
+        v = options.get(key)
+        if v is not None and (isinstance(v, bool) or not isinstance(v, int) or v < 1):
+            raise SpecError(f"backend 'jax': {key} = {v!r} is invalid; it must be a whole "
+                            f"number >= 1.")
+    unknown = set(options) - {"dtype", "on_overflow", "chunk_steps", "spike_capacity"}
+    if unknown:
+        raise SpecError(f"backend 'jax': unknown option(s) {', '.join(sorted(unknown))}; valid: "
+                        f"dtype, on_overflow, chunk_steps, spike_capacity.")
+
+
+def _pow2(x: int) -> int:
+    return 1 << max(0, int(x) - 1).bit_length()
+
+
+def _bucket(x: int) -> int:
+    """Round a fan-out up to 4 sizes per octave, so that a new seed or connectivity with a
+    slightly different largest fan-out keeps the same shapes (and compiled code)."""
+    if x <= 8:
+        return x
+    step = _pow2(x) // 8
+    return -(-x // step) * step
+
+
+# -- the step --------------------------------------------------------------------------
+def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
+    """The jit-compiled function that advances the state by ``cfg.length`` steps."""
+    fdt = jnp.float32 if cfg.dtype == "float32" else jnp.float64
+    D, M = cfg.delay_slots, cfg.inputs
+    sink = D * M
+
+    def run_chunk(params: dict, state: dict, data: dict) -> tuple[dict, dict]:
+        _COUNTERS["compiles"] += 1  # runs only while tracing
+        dt = params["dt"]
+        coef = {p.name: coefficients(p.method, p.kinds, params["pops"][p.name], dt)
+                for p in cfg.pops}
+        adj = {}
+        for s in cfg.sources:
+            if s.fanout:
+                a = params["adj"][s.name]
+                adj[s.name] = (a["tgt"], a["dly"], params["weights"][a["wix"]])
+
+        def deliver(buf: Array, t: Array, name: str, idx: Array, start: Array, count: Array
+                    ) -> Array:
+            tgt, dly, w = adj[name]
+
+            def body(k: Array, b: Array) -> Array:
+                i = idx[start + k]
+                flat = tgt[i]
+                if D > 1:
+                    flat = jnp.where(flat < M, ((t + dly[i]) % D) * M + flat, sink)
+                return b.at[flat].add(w[i])
+
+            return jax.lax.fori_loop(0, count, body, buf)
+
+        def step(carry: dict, local: Array) -> tuple[dict, dict]:
+            t = carry["t"]
+            pops = carry["pops"]
+            recs = dict(carry["recs"])
+            # start: state and weight monitors record the value at t
+            for mon in cfg.state_mons:
+                row = jnp.where(t % mon.every == 0, (t - data["rec0"][mon.name]) // mon.every,
+                                recs[mon.name].shape[0] - 1)
+                ix = params["mon_idx"][mon.name]
+                vals = jnp.stack([pops[mon.pop][v][ix] for v in mon.variables])
+                recs[mon.name] = jax.lax.dynamic_update_slice(
+                    recs[mon.name], vals.astype(fdt)[None], (row, 0, 0))
+            for mon in cfg.weight_mons:
+                row = jnp.where(t % mon.every == 0, (t - data["rec0"][mon.name]) // mon.every,
+                                recs[mon.name].shape[0] - 1)
+                vals = params["weights"][params["mon_idx"][mon.name]]
+                recs[mon.name] = jax.lax.dynamic_update_slice(recs[mon.name], vals[None],
+                                                              (row, 0))
+            # groups + thresholds
+            new_pops, spiked = {}, {}
+            for p in cfg.pops:
+                s = pops[p.name]
+                prm = params["pops"][p.name]
+                active = (t - s["lastspike"]) >= prm["ref_steps"]
+                xs = [s[f"x{k}"] for k in range(len(p.kinds))]
+                v, xs = integrate(p.method, p.kinds, prm, coef[p.name], dt, s["v"], xs, active)
+                spk = active & (v > prm["v_th"])
+                spiked[p.name] = spk
+                new_pops[p.name] = {"v": v, "lastspike": s["lastspike"],
+                                    **{f"x{k}": x for k, x in enumerate(xs)}}
+            # synapses: compact, deliver, apply what is due now
+            out: dict[str, Any] = {}
+            buf = carry["buf"] if D > 1 else jnp.zeros(M + 1, fdt)
+            for s in cfg.sources:
+                if s.kind == "spiketrain":
+                    csr = data["trains"][s.name]
+                    start = csr["offsets"][local]
+                    count = csr["offsets"][local + 1] - start
+                    if s.fanout:
+                        buf = deliver(buf, t, s.name, csr["idx"], start, count)
+                    continue
+                if s.kind == "poisson":
+                    prm = params["poisson"][s.name]
+                    row = jnp.minimum(t // prm["rate_steps"], prm["p"].shape[0] - 1)
+                    key = jax.random.fold_in(prm["key"], t)
+                    mask = jax.random.uniform(key, (s.n,), fdt) < prm["p"][row]
+                else:
+                    mask = spiked[s.name]
+                n_spk = jnp.sum(mask, dtype=jnp.int32)
+                if s.capacity >= s.n:
+                    idx = jnp.nonzero(mask, size=s.n, fill_value=0)[0].astype(jnp.int32)
+                else:
+                    idx = jax.lax.top_k(mask.astype(fdt), s.capacity)[1].astype(jnp.int32)
+                count = jnp.minimum(n_spk, s.capacity)
+                if s.fanout:
+                    buf = deliver(buf, t, s.name, idx, 0, count)
+                out[f"count/{s.name}"] = n_spk
+                if s.record:
+                    out[f"idx/{s.name}"] = idx
+            if M:
+                slot = (t % D) * M if D > 1 else 0
+                incoming = jax.lax.dynamic_slice(buf, (slot,), (M,))
+                if D > 1:
+                    buf = jax.lax.dynamic_update_slice(buf, jnp.zeros(M, fdt), (slot,))
+                for p in cfg.pops:
+                    for k in range(len(p.kinds)):
+                        o = p.offset + k * p.n
+                        new_pops[p.name][f"x{k}"] = new_pops[p.name][f"x{k}"] + incoming[o:o + p.n]
+            # resets
+            for p in cfg.pops:
+                s = new_pops[p.name]
+                spk = spiked[p.name]
+                s["v"] = jnp.where(spk, params["pops"][p.name]["v_reset"], s["v"])
+                s["lastspike"] = jnp.where(spk, t, s["lastspike"])
+            new = {"t": t + 1, "pops": new_pops, "recs": recs}
+            if D > 1:
+                new["buf"] = buf
+            return new, out
+
+        recs = {m.name: jnp.zeros((cfg.length // m.every + 2, len(m.variables), m.m), fdt)
+                for m in cfg.state_mons}
+        recs.update({m.name: jnp.zeros((cfg.length // m.every + 2, m.m), fdt)
+                     for m in cfg.weight_mons})
+        carry = {"t": state["t"], "pops": state["pops"], "recs": recs}
+        if D > 1:
+            carry["buf"] = state["buf"]
+        carry, out = jax.lax.scan(step, carry, jnp.arange(cfg.length, dtype=jnp.int32))
+        new_state = {"t": carry["t"], "pops": carry["pops"]}
+        if D > 1:
+            new_state["buf"] = carry["buf"]
+        return new_state, {"steps": out, "recs": carry["recs"]}
+
+    return jax.jit(run_chunk)
+
+
+_jitted = functools.lru_cache(maxsize=64)(_chunk_fn)
+_EXECUTABLES: OrderedDict[Any, Any] = OrderedDict()
+
+
+def _executable(cfg: _Config, args: tuple[Any, ...]) -> tuple[Any, float]:
+    """The compiled chunk function for a structure and argument signature, and the seconds
+    spent compiling it now (0.0 when it was cached)."""
+    leaves, tree = jax.tree_util.tree_flatten(args)
+    key = (cfg, tree, tuple((np.shape(x), np.result_type(x).str) for x in leaves))
+    if key in _EXECUTABLES:
+        _EXECUTABLES.move_to_end(key)
+        return _EXECUTABLES[key], 0.0
+    tic = time.perf_counter()
+    compiled = _jitted(cfg).lower(*args).compile()
+    seconds = time.perf_counter() - tic
+    _EXECUTABLES[key] = compiled
+    if len(_EXECUTABLES) > 64:
+        _EXECUTABLES.popitem(last=False)
+    return compiled, seconds
+
+
+# -- host side -----------------------------------------------------------------------
+@dataclass
+class JaxSimulation:
+    """A plan compiled for the JAX backend; ``run`` may be called repeatedly.
+
+    Args:
+        plan: the lowered network.
+        dtype: ``"float32"`` (default) or ``"float64"``.
+        chunk_steps: steps per compiled chunk; recordings move to host memory after
+            each chunk, so device memory is bounded by one chunk's recordings.
+        spike_capacity: initial capacity ``K`` of the compacted spike buffer per
+            population (default: 64, or the population size if smaller).
+        on_overflow: ``"grow"`` (re-run the chunk with a larger buffer) or ``"raise"``.
+    """
+
+    plan: Plan
+    dtype: str = "float32"
+    chunk_steps: int = 10_000
+    spike_capacity: int | None = None
+    on_overflow: str = "grow"
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        t0 = time.perf_counter()
+        with jax.enable_x64(self.dtype == "float64"):
+            self._prepare()
+        self.timings["build"] = time.perf_counter() - t0
+        self.timings.setdefault("compile", 0.0)
+
+    # structure and traced parameters
+    def _prepare(self) -> None:
+        plan = self.plan
+        fdt = np.float32 if self.dtype == "float32" else np.float64
+        self._fdt = fdt
+        pops, offset = [], 0
+        for p in plan.neurons():
+            pops.append(_Pop(p.name, p.n, p.method, tuple(q.kind for q in p.ports), offset))
+            offset += p.n * len(p.ports)
+        self._pops = tuple(pops)
+        M = offset
+        port_offset = {(p.name, k): p.offset + i * p.n for p in pops
+                       for i, k in enumerate(plan.populations[p.name].variables[1:])}
+        projs = list(plan.projections.values())
+        D = 1 + max([int(q.delay_steps.max()) for q in projs if q.n_synapses] or [0])
+        w_offsets = np.cumsum([0] + [q.n_synapses for q in projs])
+        self._w_offset = {q.name: int(o) for q, o in zip(projs, w_offsets)}
+        n_w = int(w_offsets[-1])
+        # padded with zeros (index n_w is the sink of padded adjacency entries) to a size
+        # bucket, so a new seed with a few more or fewer synapses reuses compiled code
+        weights = np.zeros(_bucket(n_w + 1), fdt)
+        weights[:n_w] = np.concatenate([q.w for q in projs]) if projs else []
+        monitored = set(plan.spike_monitors.values()) | set(plan.rate_monitors.values())
+        sources, adj = [], {}
+        cap0 = self.spike_capacity or 64
+        for name, src in plan.populations.items():
+            out = [q for q in projs if q.source == name]
+            i = np.concatenate([q.i for q in out]) if out else np.zeros(0, np.int64)
+            fan = np.bincount(i, minlength=src.n) if i.size else np.zeros(src.n, np.int64)
+            bound = sum(q.fanout_mean for q in out) + 5 * np.sqrt(sum(q.fanout_var for q in out))
+            F = _bucket(max(int(fan.max()), int(np.ceil(bound)))) if fan.size and fan.max() else 0
+            if F:
+                tgt = np.concatenate([port_offset[(q.target, q.port)] + q.j for q in out])
+                dly = np.concatenate([q.delay_steps for q in out])
+                wix = np.concatenate([self._w_offset[q.name] + np.arange(q.n_synapses)
+                                      for q in out])
+                order = np.argsort(i, kind="stable")
+                rank = np.arange(i.size) - np.repeat(np.cumsum(fan) - fan, fan)
+                row, col = i[order], rank
+                a_t = np.full((src.n, F), M, np.int32)
+                a_d = np.zeros((src.n, F), np.int32)
+                a_w = np.full((src.n, F), n_w, np.int32)
+                a_t[row, col] = tgt[order]
+                a_d[row, col] = dly[order]
+                a_w[row, col] = wix[order]
+                adj[name] = {"tgt": a_t, "dly": a_d, "wix": a_w}
+            cap = 0 if isinstance(src, SpikeTrainPlan) else min(src.n, cap0)
+            if F or name in monitored or isinstance(src, NeuronPlan):
+                sources.append(_Source(name, src.kind, src.n, cap, F,
+                                       record=name in plan.spike_monitors.values()
+                                       and not isinstance(src, SpikeTrainPlan)))
+        self._sources = tuple(sources)
+        self._D, self._M = D, M
+        self._state_mons = tuple(_StateMon(m.name, m.population, m.variables, m.indices.size,
+                                           m.every) for m in plan.state_monitors.values())
+        self._weight_mons = tuple(_WeightMon(m.name, m.synapses.size, m.every)
+                                  for m in plan.weight_monitors.values())
+        var_index = {p.name: {v: ("v" if k == 0 else f"x{k - 1}") for k, v in
+                              enumerate(plan.populations[p.name].variables)} for p in pops}
+        self._var_key = var_index
+        mon_idx = {m.name: m.indices.astype(np.int32) for m in plan.state_monitors.values()}
+        mon_idx.update({m.name: (self._w_offset[m.projection] + m.synapses).astype(np.int32)
+                        for m in plan.weight_monitors.values()})
+        pop_params = {}
+        for p in plan.neurons():
+            prm = {k: np.asarray(v, fdt) for k, v in p.params.items()}
+            for k, q in enumerate(p.ports):
+                prm[f"tau_{k}"] = np.asarray(q.tau, fdt)
+                if q.e_rev is not None:
+                    prm[f"e_rev_{k}"] = np.asarray(q.e_rev, fdt)
+            prm["ref_steps"] = p.ref_steps.astype(np.int32)
+            pop_params[p.name] = prm
+        poisson = {}
+        for s in sources:
+            src = plan.populations[s.name]
+            if isinstance(src, PoissonPlan):
+                key = jax.random.fold_in(jax.random.PRNGKey(plan.seed),
+                                         list(plan.populations).index(s.name))
+                poisson[s.name] = {"p": np.asarray(src.rates * plan.dt, fdt),
+                                   "rate_steps": np.int32(src.rate_steps), "key": key}
+        self._params = {"dt": fdt(plan.dt), "pops": pop_params, "adj": adj, "weights": weights,
+                        "poisson": poisson, "mon_idx": mon_idx}
+
+    def _config(self, length: int) -> _Config:
+        return _Config(self.dtype, length, self._D, self._M, self._pops, self._sources,
+                       self._state_mons, self._weight_mons)
+
+    def initial_state(self) -> dict[str, Any]:
+        """The state at t = 0 (from the plan's initial values)."""
+        fdt = self._fdt
+        pops = {}
+        for p in self.plan.neurons():
+            s = {"v": np.asarray(p.init["v"], fdt),
+                 "lastspike": -p.ref_steps.astype(np.int32) - 1}
+            for k, q in enumerate(p.ports):
+                s[f"x{k}"] = np.asarray(p.init[q.name], fdt)
+            pops[p.name] = s
+        state: dict[str, Any] = {"t": np.int32(0), "pops": pops}
+        if self._D > 1:
+            state["buf"] = np.zeros(self._D * self._M + 1, fdt)
+        return state
+
+    # running
+    def _trains(self, t0: int, length: int) -> dict[str, Any]:
+        trains = {}
+        for s in self._sources:
+            if s.kind != "spiketrain" or not s.fanout:
+                continue
+            src = self.plan.populations[s.name]
+            lo, hi = np.searchsorted(src.steps, [t0, t0 + length])
+            idx = src.indices[lo:hi].astype(np.int32)
+            offsets = np.searchsorted(src.steps[lo:hi], np.arange(t0, t0 + length + 1))
+            padded = np.zeros(_pow2(max(idx.size, 1)), np.int32)
+            padded[:idx.size] = idx
+            trains[s.name] = {"offsets": offsets.astype(np.int32), "idx": padded}
+        return trains
+
+    def run(self, n_steps: int, state: dict[str, Any] | None = None,
+            progress: Callable[[int, int], None] | None = None
+            ) -> tuple[dict[str, Any], Recording]:
+        """Advance ``n_steps`` steps from ``state`` (default: the initial state).
+
+        Returns the new state and the recordings, on the host.
+        """
+        with jax.enable_x64(self.dtype == "float64"):
+            return self._run(n_steps, state, progress)
+
+    def _run(self, n_steps: int, state: dict[str, Any] | None,
+             progress: Callable[[int, int], None] | None) -> tuple[dict[str, Any], Recording]:
+        state = self.initial_state() if state is None else state
+        state = jax.tree_util.tree_map(jnp.asarray, state)
+        t_start = int(state["t"])
+        rec = Recording.empty(self.plan, t_start)
+        done = 0
+        run_time = 0.0
+        while done < n_steps:
+            length = min(self.chunk_steps, n_steps - done)
+            t0 = t_start + done
+            data = {"trains": self._trains(t0, length),
+                    "rec0": {m.name: np.int32(-(-t0 // m.every) * m.every)
+                             for m in self._state_mons + self._weight_mons}}
+            fn = self._function(length, state, data)
+            tic = time.perf_counter()
+            new_state, out = fn(self._params, state, data)
+            out = jax.device_get(out)
+            run_time += time.perf_counter() - tic
+            if self._overflowed(out, t0):
+                continue  # capacities grew: run the same chunk again
+            self._collect(rec, out, t0, length)
+            state = new_state
+            done += length
+            if progress is not None:
+                progress(done, n_steps)
+        self.timings["run"] = self.timings.get("run", 0.0) + run_time
+        return state, rec
+
+    def _function(self, length: int, state: Any, data: Any) -> Callable[..., Any]:
+        fn, seconds = _executable(self._config(length), (self._params, state, data))
+        self.timings["compile"] = self.timings.get("compile", 0.0) + seconds
+        return fn
+
+    def _overflowed(self, out: dict, t0: int) -> bool:
+        grown = {}
+        for s in self._sources:
+            key = f"count/{s.name}"
+            if key not in out["steps"] or s.capacity >= s.n:
+                continue
+            counts = out["steps"][key]
+            peak = int(counts.max()) if counts.size else 0
+            if peak > s.capacity:
+                step = t0 + int(np.argmax(counts > s.capacity))
+                if self.on_overflow == "raise":
+                    raise SimulationError(
+                        f"backend 'jax': population '{s.name}' emitted {peak} spikes in one "
+                        f"step (first at step {step}, t = {step * self.plan.dt:g} s) but the "
+                        f"spike buffer holds {s.capacity}; pass spike_capacity >= {peak} or "
+                        f"on_overflow='grow'.")
+                grown[s.name] = min(s.n, _pow2(peak + peak // 4 + 1))
+        if not grown:
+            return False
+        self._sources = tuple(
+            _Source(s.name, s.kind, s.n, grown.get(s.name, s.capacity), s.fanout, s.record)
+            for s in self._sources)
+        return True
+
+    def _collect(self, rec: Recording, out: dict, t0: int, length: int) -> None:
+        steps = out["steps"]
+        for s in self._sources:
+            if f"count/{s.name}" in steps:
+                rec.add_counts(s.name, steps[f"count/{s.name}"])
+            if s.record:
+                counts = steps[f"count/{s.name}"]
+                idx = steps[f"idx/{s.name}"]
+                sel = np.arange(idx.shape[1])[None, :] < counts[:, None]
+                rec.add_spikes(s.name, idx[sel], t0 + np.nonzero(sel)[0])
+        for m in self._state_mons:
+            first = -(-t0 // m.every) * m.every
+            n_rec = len(range(first, t0 + length, m.every))
+            vals = out["recs"][m.name][:n_rec]
+            rec.add_states(m.name, {v: vals[:, k, :] for k, v in enumerate(m.variables)},
+                           np.arange(first, t0 + length, m.every))
+        for m in self._weight_mons:
+            first = -(-t0 // m.every) * m.every
+            n_rec = len(range(first, t0 + length, m.every))
+            rec.add_weights(m.name, out["recs"][m.name][:n_rec],
+                            np.arange(first, t0 + length, m.every))
+        for name, pop in self.plan.populations.items():
+            if isinstance(pop, SpikeTrainPlan) and name in self.plan.spike_monitors.values():
+                lo, hi = np.searchsorted(pop.steps, [t0, t0 + length])
+                rec.add_spikes(name, pop.indices[lo:hi], pop.steps[lo:hi])
+            if isinstance(pop, SpikeTrainPlan) and name in self.plan.rate_monitors.values():
+                lo, hi = np.searchsorted(pop.steps, [t0, t0 + length])
+                rec.add_counts(name, np.bincount(pop.steps[lo:hi] - t0, minlength=length))
+
+
+def build(plan: Plan, **options: Any) -> JaxSimulation:
+    """Compile-ready simulation of ``plan`` on the JAX backend (see :class:`JaxSimulation`)."""
+    check(plan, options)
+    return JaxSimulation(plan, **options)

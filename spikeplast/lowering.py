@@ -1,0 +1,521 @@
+"""Lowering: from a spec to a plan of explicit arrays and a fixed schedule.
+
+Everything random or implicit is resolved here, once, with NumPy, from the
+network seed: connectivity index arrays, weights, delays, initial values and —
+when asked — frozen input spike trains. Every backend receives the same arrays,
+so two backends can agree spike for spike.
+
+Each random draw has its own stream, seeded by ``(seed, object name, purpose)``,
+so adding a population does not change the draws of the others.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import zlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any, Union
+
+import numpy as np
+
+from .errors import SpecError
+from .schedule import Operation, Schedule
+from .spec import (LIF, AllToAll, DenseMatrix, FixedInDegree, FixedOutDegree, FixedProbability,
+                   FromIndices, Network, OneToOne, PoissonInput, Projection, RateMonitor,
+                   ResolvedRates,
+                   SIDist, SpikeMonitor, SpikeTrainInput, StateMonitor, WeightMonitor, steps_of)
+
+__all__ = ["Plan", "NeuronPlan", "PortPlan", "PoissonPlan", "SpikeTrainPlan", "ProjectionPlan",
+           "StateMonitorPlan", "WeightMonitorPlan", "lower", "spec_hash", "rng_for"]
+
+
+def _ro(a: np.ndarray) -> np.ndarray:
+    a.setflags(write=False)
+    return a
+
+
+@dataclass(frozen=True, eq=False)
+class PortPlan:
+    """A synaptic port with per-neuron parameters (SI)."""
+
+    name: str
+    kind: str  # "current" | "conductance"
+    tau: np.ndarray
+    e_rev: np.ndarray | None
+
+
+@dataclass(frozen=True, eq=False)
+class NeuronPlan:
+    """A LIF population with every parameter and initial value as an ``(n,)`` array (SI).
+
+    ``params`` holds ``tau_m, v_rest, v_reset, v_th, drive`` and ``c_m`` (NaN when the
+    population has no conductance port); ``ref_steps`` is the refractory period in
+    whole steps; ``init`` the initial value of ``v`` and of each port.
+    """
+
+    name: str
+    n: int
+    method: str
+    ports: tuple[PortPlan, ...]
+    params: Mapping[str, np.ndarray]
+    ref_steps: np.ndarray
+    init: Mapping[str, np.ndarray]
+    kind = "lif"
+
+    @property
+    def variables(self) -> tuple[str, ...]:
+        return ("v",) + tuple(p.name for p in self.ports)
+
+
+@dataclass(frozen=True, eq=False)
+class PoissonPlan:
+    """Poisson sources: ``rates[row, i]`` (Hz), row ``min(step // rate_steps, T-1)``."""
+
+    name: str
+    n: int
+    rates: np.ndarray
+    rate_steps: int
+    kind = "poisson"
+
+
+@dataclass(frozen=True, eq=False)
+class SpikeTrainPlan:
+    """Spike sources replaying ``(indices, steps)``, sorted by step then index.
+
+    ``frozen`` is True when lowering drew these spikes from a :class:`PoissonInput`.
+    """
+
+    name: str
+    n: int
+    indices: np.ndarray
+    steps: np.ndarray
+    frozen: bool = False
+    kind = "spiketrain"
+
+
+SourcePlan = Union[NeuronPlan, PoissonPlan, SpikeTrainPlan]
+
+
+@dataclass(frozen=True, eq=False)
+class ProjectionPlan:
+    """Explicit synapses ``i[s] → j[s]`` with weight ``w[s]`` (SI) and delay in steps."""
+
+    name: str
+    source: str
+    target: str
+    port: str
+    port_kind: str
+    n_pre: int
+    n_post: int
+    i: np.ndarray
+    j: np.ndarray
+    w: np.ndarray
+    delay_steps: np.ndarray
+    #: mean and variance of a source neuron's out-degree under the connectivity rule (for
+    #: explicit connectivity: the largest realised out-degree and 0); backends size padded
+    #: buffers from these so that a new seed keeps the same shapes
+    fanout_mean: float = 0.0
+    fanout_var: float = 0.0
+
+    @property
+    def n_synapses(self) -> int:
+        return int(self.i.size)
+
+
+@dataclass(frozen=True, eq=False)
+class StateMonitorPlan:
+    """Record ``variables`` of neurons ``indices`` at the start of steps ``k·every``."""
+
+    name: str
+    population: str
+    variables: tuple[str, ...]
+    indices: np.ndarray
+    every: int
+
+
+@dataclass(frozen=True, eq=False)
+class WeightMonitorPlan:
+    """Record weights of synapses ``synapses`` at the start of steps ``k·every``."""
+
+    name: str
+    projection: str
+    synapses: np.ndarray
+    every: int
+
+
+@dataclass(frozen=True, eq=False)
+class Plan:
+    """A network resolved into explicit arrays plus the shared schedule.
+
+    Attributes:
+        dt: time step (s).
+        seed: the network seed everything was drawn from.
+        populations: name -> neuron, Poisson or spike-train plan, in spec order.
+        projections: name -> projection plan, in spec order.
+        spike_monitors / rate_monitors: monitor name -> population name.
+        state_monitors / weight_monitors: monitor name -> plan.
+        schedule: the order of operations in each step (print it).
+        spec_hash: a hash of the spec this plan came from.
+        n_steps: the run length the plan was lowered for (needed for frozen inputs).
+    """
+
+    name: str
+    dt: float
+    seed: int
+    populations: Mapping[str, SourcePlan]
+    projections: Mapping[str, ProjectionPlan]
+    spike_monitors: Mapping[str, str]
+    rate_monitors: Mapping[str, str]
+    state_monitors: Mapping[str, StateMonitorPlan]
+    weight_monitors: Mapping[str, WeightMonitorPlan]
+    schedule: Schedule
+    spec_hash: str
+    n_steps: int | None = None
+
+    def neurons(self) -> list[NeuronPlan]:
+        """The neuron populations, in order."""
+        return [p for p in self.populations.values() if isinstance(p, NeuronPlan)]
+
+    def replace(self, **changes: Any) -> Plan:
+        """A copy with fields replaced (e.g. new weights for a sweep)."""
+        return dataclasses.replace(self, **changes)
+
+
+# -- random streams ------------------------------------------------------------------
+_PURPOSES = {"connect": 1, "weight": 2, "delay": 3, "init": 4, "input": 5}
+
+
+def rng_for(seed: int, name: str, purpose: str) -> np.random.Generator:
+    """The independent random stream of one object and purpose."""
+    key = [int(seed), zlib.crc32(name.encode()), _PURPOSES[purpose]]
+    return np.random.default_rng(np.random.SeedSequence(key))
+
+
+# -- connectivity --------------------------------------------------------------------
+def _bernoulli_positions(rng: np.random.Generator, total: int, p: float) -> np.ndarray:
+    """Sorted positions in ``[0, total)`` each kept independently with probability p."""
+    if p <= 0 or total == 0:
+        return np.zeros(0, np.int64)
+    if p >= 1:
+        return np.arange(total, dtype=np.int64)
+    out: list[np.ndarray] = []
+    start = -1
+    while True:
+        mean = (total - start) * p
+        size = int(mean + 6 * np.sqrt(mean) + 64)
+        pos = start + np.cumsum(rng.geometric(p, size), dtype=np.int64)
+        out.append(pos[pos < total])
+        if pos[-1] >= total:
+            break
+        start = int(pos[-1])
+    return np.concatenate(out)
+
+
+def _distinct_choices(rng: np.random.Generator, rows: int, avail: int, k: int) -> np.ndarray:
+    """``(rows, k)`` sorted picks without replacement from ``range(avail)`` per row."""
+    if k == 0:
+        return np.zeros((rows, 0), np.int64)
+    if 2 * k > avail:
+        keys = rng.random((rows, avail))
+        return np.sort(np.argpartition(keys, k - 1, axis=1)[:, :k], axis=1)
+    picks = rng.integers(0, avail, (rows, k))
+    while True:
+        picks.sort(axis=1)
+        dup = np.zeros_like(picks, dtype=bool)
+        dup[:, 1:] = picks[:, 1:] == picks[:, :-1]
+        n_dup = int(dup.sum())
+        if n_dup == 0:
+            return picks
+        picks[dup] = rng.integers(0, avail, n_dup)
+
+
+def _skip_self(picks: np.ndarray, own: np.ndarray) -> np.ndarray:
+    """Map picks from ``range(n - 1)`` to ``range(n)`` minus each row's own index."""
+    return picks + (picks >= own[:, None])
+
+
+def connect(proj: Projection, n_pre: int, n_post: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """The synapse index arrays ``(i, j)`` of a projection (int64).
+
+    Generated kinds are ordered by source then target; :class:`FromIndices` keeps
+    the order it was given in.
+    """
+    c = proj.connectivity
+    rng = rng_for(seed, proj.name, "connect")
+    same = proj.source == proj.target
+    no_self = same and getattr(c, "allow_self", True) is False
+    if isinstance(c, FromIndices):
+        return c.i.copy(), c.j.copy()
+    if isinstance(c, OneToOne):
+        return np.arange(n_pre), np.arange(n_post)
+    if isinstance(c, DenseMatrix):
+        w = np.asarray(c.weights)
+        jj, ii = np.nonzero(np.ones_like(w, dtype=bool) if c.keep_zeros else w != 0)
+        order = np.lexsort((jj, ii))
+        return ii[order].astype(np.int64), jj[order].astype(np.int64)
+    if isinstance(c, AllToAll):
+        i = np.repeat(np.arange(n_pre), n_post)
+        j = np.tile(np.arange(n_post), n_pre)
+    elif isinstance(c, FixedProbability):
+        width = n_post - 1 if no_self else n_post
+        pos = _bernoulli_positions(rng, n_pre * width, float(c.p))
+        i, j = pos // max(width, 1), pos % max(width, 1)
+        if no_self:
+            j = j + (j >= i)
+        return i, j
+    elif isinstance(c, FixedInDegree):
+        own = np.arange(n_post)
+        picks = _distinct_choices(rng, n_post, n_pre - (1 if no_self else 0), c.k)
+        if no_self:
+            picks = _skip_self(picks, own)
+        i, j = picks.ravel(), np.repeat(own, c.k)
+        order = np.lexsort((j, i))
+        return i[order], j[order]
+    elif isinstance(c, FixedOutDegree):
+        own = np.arange(n_pre)
+        picks = _distinct_choices(rng, n_pre, n_post - (1 if no_self else 0), c.k)
+        if no_self:
+            picks = _skip_self(picks, own)
+        return np.repeat(own, c.k), picks.ravel()
+    else:  # pragma: no cover - the spec rejects other kinds
+        raise SpecError(f"{proj.where}: unknown connectivity {c!r}")
+    if no_self:
+        keep = i != j
+        i, j = i[keep], j[keep]
+    return i, j
+
+
+def fanout_moments(proj: Projection, n_pre: int, n_post: int, i: np.ndarray
+                   ) -> tuple[float, float]:
+    """Mean and variance of one source neuron's out-degree under the projection's rule."""
+    c = proj.connectivity
+    width = n_post - (1 if proj.source == proj.target and
+                      getattr(c, "allow_self", True) is False else 0)
+    if isinstance(c, FixedProbability):
+        return width * c.p, width * c.p * (1 - c.p)
+    if isinstance(c, FixedInDegree):
+        q = c.k / max(n_pre, 1)
+        return n_post * q, n_post * q * (1 - q)
+    if isinstance(c, FixedOutDegree):
+        return float(c.k), 0.0
+    if isinstance(c, AllToAll):
+        return float(width), 0.0
+    return float(np.bincount(i).max()) if i.size else 0.0, 0.0
+
+
+def _per_element(value: Any, size: int, rng: np.random.Generator, where: str,
+                 field: str) -> np.ndarray:
+    """A constant, array or distribution as a float64 array of ``size`` values."""
+    if isinstance(value, SIDist):
+        return value.sample(rng, size)
+    arr = np.asarray(value, dtype=np.float64)
+    if arr.ndim == 0:
+        return np.full(size, float(arr))
+    if arr.shape != (size,):
+        raise SpecError(f"{where}: {field} has {arr.size} values but there are {size} "
+                        f"synapses; give one value per synapse, a constant or a distribution.")
+    return arr.copy()
+
+
+# -- inputs --------------------------------------------------------------------------
+def freeze_poisson(pop: PoissonPlan, n_steps: int, seed: int, dt: float) -> SpikeTrainPlan:
+    """Draw a Poisson population's spikes for ``n_steps`` steps (Bernoulli per step).
+
+    A source spikes in step ``s`` when a uniform draw is below ``rate·dt`` — the
+    rule of Brian2's PoissonGroup — so the frozen trains have the same statistics.
+    """
+    rng = rng_for(seed, pop.name, "input")
+    steps: list[np.ndarray] = []
+    idx: list[np.ndarray] = []
+    block = max(1, min(n_steps, 2_000_000 // max(pop.n, 1)))
+    for s0 in range(0, n_steps, block):
+        s = np.arange(s0, min(n_steps, s0 + block))
+        rows = np.minimum(s // pop.rate_steps, pop.rates.shape[0] - 1)
+        p = pop.rates[rows] * dt
+        hit_s, hit_i = np.nonzero(rng.random((s.size, pop.n)) < p)
+        steps.append(s[hit_s])
+        idx.append(hit_i)
+    return SpikeTrainPlan(pop.name, pop.n, _ro(np.concatenate(idx).astype(np.int64)),
+                          _ro(np.concatenate(steps).astype(np.int64)), frozen=True)
+
+
+# -- the plan ------------------------------------------------------------------------
+def _lower_lif(pop: LIF, dt: float, seed: int) -> NeuronPlan:
+    n = pop.n
+    full = lambda v: _ro(np.broadcast_to(np.asarray(v, np.float64), (n,)).copy())  # noqa: E731
+    params = {f: full(getattr(pop, f)) for f in ("tau_m", "v_rest", "v_reset", "v_th", "drive")}
+    params["c_m"] = full(np.nan if pop.c_m is None else pop.c_m)
+    ports = tuple(PortPlan(p.name, p.kind, full(p.tau),
+                           full(p.e_rev) if p.kind == "conductance" else None) for p in pop.ports)
+    rng = rng_for(seed, pop.name, "init")
+    init = {}
+    for var in pop.variables:
+        default = params["v_rest"] if var == "v" else np.zeros(n)
+        value = pop.init.get(var)
+        init[var] = _ro(default.copy() if value is None else
+                        _per_element(value, n, rng, pop.where, f"init['{var}']"))
+    return NeuronPlan(pop.name, n, pop.method, ports, MappingProxyType(params),
+                      _ro(steps_of(full(pop.t_ref), dt)), MappingProxyType(init))
+
+
+def _lower_input(pop: PoissonInput | SpikeTrainInput, dt: float) -> PoissonPlan | SpikeTrainPlan:
+    if isinstance(pop, SpikeTrainInput):
+        steps = steps_of(pop.times, dt) if pop.indices.size else np.zeros(0, np.int64)
+        order = np.lexsort((pop.indices, steps))
+        return SpikeTrainPlan(pop.name, pop.n, _ro(pop.indices[order].copy()),
+                              _ro(steps[order].astype(np.int64)))
+    if isinstance(pop.rate, ResolvedRates):
+        rates, rate_steps = pop.rate.values, int(round(pop.rate.interval / dt))
+    else:
+        rates, rate_steps = np.broadcast_to(np.asarray(pop.rate), (1, pop.n)), 1
+    return PoissonPlan(pop.name, pop.n, _ro(np.array(rates, np.float64)), rate_steps)
+
+
+def _lower_projection(net: Network, proj: Projection, pops: Mapping[str, SourcePlan]
+                      ) -> ProjectionPlan:
+    pre, post = pops[proj.source], pops[proj.target]
+    assert isinstance(post, NeuronPlan)
+    i, j = connect(proj, pre.n, post.n, net.seed)
+    m = i.size
+    weight = net.weights[proj.name]
+    if isinstance(proj.connectivity, DenseMatrix):
+        w = np.asarray(weight)[j, i].astype(np.float64)
+    else:
+        w = _per_element(weight, m, rng_for(net.seed, proj.name, "weight"), proj.where, "weight")
+    port = next(p for p in post.ports if p.name == proj.port)
+    if port.kind == "conductance" and np.any(w < 0):
+        raise SpecError(f"{proj.where}: weight drew {int(np.sum(w < 0))} negative conductances "
+                        f"(e.g. {w[w < 0][0]:g} S); on a conductance port weights must be >= 0 — "
+                        f"use a distribution that stays non-negative.")
+    d = _per_element(proj.delay, m, rng_for(net.seed, proj.name, "delay"), proj.where, "delay")
+    delay_steps = np.round(d / net.dt).astype(np.int64)
+    if np.any(delay_steps < 0):
+        raise SpecError(f"{proj.where}: delay drew negative values (e.g. {d[d < 0][0]:g} s); "
+                        f"delays must be >= 0.")
+    mean, var = fanout_moments(proj, pre.n, post.n, i)
+    return ProjectionPlan(proj.name, proj.source, proj.target, proj.port, port.kind, pre.n,
+                          post.n, _ro(i.astype(np.int64)), _ro(j.astype(np.int64)), _ro(w),
+                          _ro(delay_steps), mean, var)
+
+
+def _schedule(net: Network, pops: Mapping[str, SourcePlan],
+              projs: Mapping[str, ProjectionPlan]) -> Schedule:
+    ops: list[Operation] = []
+    for p in pops.values():
+        if isinstance(p, PoissonPlan):
+            ops.append(Operation("start", p.name, f"Poisson draw, {p.n} sources"))
+        elif isinstance(p, SpikeTrainPlan):
+            what = "frozen Poisson replay" if p.frozen else "spike train replay"
+            ops.append(Operation("start", p.name, f"{what}, {p.indices.size} spikes"))
+    for m in net.monitors:
+        if isinstance(m, StateMonitor):
+            ops.append(Operation("start", m.name, f"record {', '.join(m.variables)} of "
+                                 f"{m.population} every {m.every} step(s)"))
+        elif isinstance(m, WeightMonitor):
+            ops.append(Operation("start", m.name, f"record weights of {m.projection} every "
+                                 f"{m.every} step(s)"))
+    for p in pops.values():
+        if isinstance(p, NeuronPlan):
+            ports = ", ".join(f"{q.name} ({q.kind})" for q in p.ports) or "no ports"
+            ops.append(Operation("groups", p.name, f"integrate v, {ports} [{p.method}]"))
+    for p in pops.values():
+        if isinstance(p, NeuronPlan):
+            ops.append(Operation("thresholds", p.name, "spike if v > v_th and not refractory"))
+    for q in projs.values():
+        d = q.delay_steps
+        delay = (f"delay {d.min()}" if d.size == 0 or d.min() == d.max()
+                 else f"delays {d.min()}..{d.max()}") + " steps"
+        ops.append(Operation("synapses", q.name, f"{q.source} → {q.target}.{q.port} += w, "
+                             f"{q.n_synapses} synapses, {delay}"))
+    for p in pops.values():
+        if isinstance(p, NeuronPlan):
+            ops.append(Operation("resets", p.name, "v = v_reset; refractory for "
+                                 f"{int(p.ref_steps.max()) if p.n else 0} steps"))
+    for m in net.monitors:
+        if isinstance(m, SpikeMonitor):
+            ops.append(Operation("end", m.name, f"spikes of {m.population}"))
+        elif isinstance(m, RateMonitor):
+            ops.append(Operation("end", m.name, f"population rate of {m.population}"))
+    return Schedule(net.dt, tuple(ops))
+
+
+def lower(net: Network, *, n_steps: int | None = None, freeze_inputs: bool = False) -> Plan:
+    """Resolve a network into a :class:`Plan`.
+
+    Args:
+        net: the network spec.
+        n_steps: the number of steps the plan will run; required with ``freeze_inputs``.
+        freeze_inputs: draw every Poisson input's spikes now (for ``n_steps``) so that
+            all backends replay the same noise.
+    """
+    if not isinstance(net, Network):
+        raise SpecError(f"lower() needs a Network; got {type(net).__name__}.")
+    if freeze_inputs and n_steps is None:
+        raise SpecError("lower(): freeze_inputs=True needs n_steps (the run length).")
+    pops: dict[str, SourcePlan] = {}
+    for pop in net.populations:
+        if isinstance(pop, LIF):
+            pops[pop.name] = _lower_lif(pop, net.dt, net.seed)
+        else:
+            plan = _lower_input(pop, net.dt)
+            if freeze_inputs and isinstance(plan, PoissonPlan):
+                plan = freeze_poisson(plan, int(n_steps or 0), net.seed, net.dt)
+            pops[pop.name] = plan
+    projs = {p.name: _lower_projection(net, p, pops) for p in net.projections}
+    state_mons = {}
+    weight_mons = {}
+    for m in net.monitors:
+        if isinstance(m, StateMonitor):
+            idx = np.arange(pops[m.population].n) if m.indices is None else m.indices
+            state_mons[m.name] = StateMonitorPlan(m.name, m.population, m.variables,
+                                                  _ro(np.asarray(idx, np.int64)), m.every)
+        elif isinstance(m, WeightMonitor):
+            q = projs[m.projection]
+            syn = np.arange(q.n_synapses) if m.synapses is None else m.synapses
+            if syn.size and syn.max() >= q.n_synapses:
+                raise SpecError(f"{m.where}: synapses contains {int(syn.max())}; projection "
+                                f"'{q.name}' has {q.n_synapses} synapses.")
+            weight_mons[m.name] = WeightMonitorPlan(m.name, m.projection,
+                                                    _ro(np.asarray(syn, np.int64)), m.every)
+    return Plan(
+        name=net.name, dt=net.dt, seed=net.seed,
+        populations=MappingProxyType(pops), projections=MappingProxyType(projs),
+        spike_monitors=MappingProxyType({m.name: m.population for m in net.monitors
+                                         if isinstance(m, SpikeMonitor)}),
+        rate_monitors=MappingProxyType({m.name: m.population for m in net.monitors
+                                        if isinstance(m, RateMonitor)}),
+        state_monitors=MappingProxyType(state_mons), weight_monitors=MappingProxyType(weight_mons),
+        schedule=_schedule(net, pops, projs), spec_hash=spec_hash(net), n_steps=n_steps,
+    )
+
+
+# -- hashing -------------------------------------------------------------------------
+def _canonical(obj: Any, h: Any) -> None:
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        h.update(type(obj).__name__.encode())
+        for f in dataclasses.fields(obj):
+            h.update(f.name.encode())
+            _canonical(getattr(obj, f.name), h)
+    elif isinstance(obj, np.ndarray):
+        h.update(f"{obj.dtype}{obj.shape}".encode())
+        h.update(np.ascontiguousarray(obj).tobytes())
+    elif isinstance(obj, Mapping):
+        for k in sorted(obj):
+            h.update(repr(k).encode())
+            _canonical(obj[k], h)
+    elif isinstance(obj, (tuple, list)):
+        h.update(f"[{len(obj)}".encode())
+        for x in obj:
+            _canonical(x, h)
+    else:
+        h.update(repr(obj).encode())
+
+
+def spec_hash(net: Network) -> str:
+    """A stable SHA-256 (hex, 16 chars) of everything in a network spec."""
+    h = hashlib.sha256()
+    _canonical(net, h)
+    return h.hexdigest()[:16]

@@ -1,0 +1,104 @@
+"""The one entry point: ``simulate(net, duration, backend=...)``, and ``build`` for reruns."""
+
+from __future__ import annotations
+
+import platform
+import time
+from collections.abc import Callable
+from importlib import metadata as importlib_metadata
+from typing import Any
+
+import numpy as np
+
+from ._units import as_si
+from .backends import get_backend
+from .errors import SpecError
+from .lowering import Plan, lower
+from .results import Results
+from .spec import Network
+
+__all__ = ["simulate", "build", "n_steps_for", "versions"]
+
+
+def n_steps_for(duration: Any, dt: float) -> int:
+    """The number of steps in ``duration`` (a time quantity, a multiple of dt)."""
+    seconds = as_si(duration, where="simulate()", field="duration", dim="time")
+    steps = seconds / dt
+    if seconds <= 0 or abs(steps - round(steps)) > 1e-6 * max(1.0, steps):
+        raise SpecError(f"simulate(): duration = {duration} is invalid; it must be > 0 and a "
+                        f"multiple of dt = {dt:g} s.")
+    return int(round(steps))
+
+
+def versions(backend: str) -> dict[str, str]:
+    """Versions of the packages a result depends on."""
+    out = {"python": platform.python_version()}
+    for pkg in ("spikeplast", "numpy", "jax", "jaxlib", "brian2"):
+        if pkg in ("jax", "jaxlib") and backend != "jax":
+            continue
+        try:
+            out[pkg] = importlib_metadata.version(pkg)
+        except importlib_metadata.PackageNotFoundError:
+            out[pkg] = "not installed"
+    return out
+
+
+def build(net_or_plan: Network | Plan, *, backend: str = "jax", **options: Any) -> Any:
+    """Lower (if given a network) and build a simulation to run one or more times.
+
+    The returned object has ``run(n_steps, state=None, progress=None)`` returning
+    ``(state, Recording)``; building the same structure again with other values
+    reuses the compiled code.
+    """
+    plan = lower(net_or_plan) if isinstance(net_or_plan, Network) else net_or_plan
+    module = get_backend(backend)
+    module.check(plan, options)
+    return module.build(plan, **options)
+
+
+def simulate(net: Network, duration: Any, *, backend: str = "jax", freeze_inputs: bool = False,
+             progress: Callable[[int, int], None] | None = None, **options: Any) -> Results:
+    """Run a network for ``duration`` on a backend and return its :class:`Results`.
+
+    Args:
+        net: the network spec.
+        duration: simulated time (a time quantity, a multiple of dt).
+        backend: ``"jax"`` or ``"brian2"``.
+        freeze_inputs: draw Poisson inputs once in lowering so every backend replays the
+            same spikes.
+        progress: called as ``progress(steps_done, n_steps)`` during long runs.
+        **options: backend options (JAX: ``dtype``, ``chunk_steps``, ``spike_capacity``,
+            ``on_overflow``; see each backend).
+    """
+    if not isinstance(net, Network):
+        raise SpecError(f"simulate() needs a Network as its first argument; got "
+                        f"{type(net).__name__}.")
+    module = get_backend(backend)
+    n_steps = n_steps_for(duration, net.dt)
+    tic = time.perf_counter()
+    plan = lower(net, n_steps=n_steps, freeze_inputs=freeze_inputs)
+    t_lower = time.perf_counter() - tic
+    module.check(plan, options)
+    sim = module.build(plan, **options)
+    _, recording = sim.run(n_steps, progress=progress)
+    timings = {"lower": t_lower, **sim.timings}
+    timings["total"] = time.perf_counter() - tic
+    meta = {
+        "backend": backend,
+        "backend_options": {k: v for k, v in options.items() if _jsonable(v)},
+        "versions": versions(backend),
+        "network": net.name,
+        "seed": net.seed,
+        "spec_hash": plan.spec_hash,
+        "dt": net.dt,
+        "duration": n_steps * net.dt,
+        "n_steps": n_steps,
+        "freeze_inputs": freeze_inputs,
+        "populations": {k: int(p.n) for k, p in plan.populations.items()},
+        "timings": timings,
+    }
+    return recording.results(n_steps, meta)
+
+
+def _jsonable(v: Any) -> bool:
+    return isinstance(v, (str, int, float, bool, type(None))) or isinstance(v, np.generic)

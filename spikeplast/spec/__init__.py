@@ -1,0 +1,18 @@
+"""The declarative network spec: frozen, validated data with no execution code."""
+
+from ._inputs import PoissonInput, ResolvedRates, SpikeTrainInput, TimedRates
+from ._monitors import RateMonitor, SpikeMonitor, StateMonitor, WeightMonitor
+from ._network import Network, steps_of
+from ._neurons import LIF, METHODS, ConductancePort, CurrentPort
+from ._projections import (AllToAll, DenseMatrix, FixedInDegree, FixedOutDegree,
+                           FixedProbability, FromIndices, OneToOne, Projection)
+from ._values import Normal, SIDist, Uniform
+
+__all__ = [
+    "Network", "LIF", "CurrentPort", "ConductancePort", "METHODS",
+    "PoissonInput", "SpikeTrainInput", "TimedRates", "ResolvedRates",
+    "Projection", "AllToAll", "OneToOne", "FixedProbability", "FixedInDegree",
+    "FixedOutDegree", "FromIndices", "DenseMatrix",
+    "SpikeMonitor", "StateMonitor", "RateMonitor", "WeightMonitor",
+    "Uniform", "Normal", "SIDist", "steps_of",
+]
