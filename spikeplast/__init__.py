@@ -4,18 +4,64 @@ Write a network spec, then ``simulate(net, 1*second, backend="jax")`` or
 ``backend="brian2"``. Units are Brian2's, re-exported here (``ms``, ``mV``, ...).
 """
 
-from brian2.units import (Hz, amp, farad, hertz, kHz, mA, ms, mS, msecond, mV, mvolt, nA, nF,
-                          nS, pA, pF, second, siemens, uA, uF, uS, volt)
+from brian2.units import (
+                          Hz,
+                          amp,
+                          farad,
+                          hertz,
+                          kHz,
+                          mA,
+                          mS,
+                          ms,
+                          msecond,
+                          mV,
+                          mvolt,
+                          nA,
+                          nF,
+                          nS,
+                          pA,
+                          pF,
+                          second,
+                          siemens,
+                          uA,
+                          uF,
+                          uS,
+                          volt,
+)
 
-from .errors import ResultsFileError, SimulationError, SpecError, SpikeplastError, \
-    UnsupportedFeature
+from .errors import (
+                          ResultsFileError,
+                          SimulationError,
+                          SpecError,
+                          SpikeplastError,
+                          UnsupportedFeature,
+)
 from .lowering import Plan, lower
 from .results import RateTrace, Results, SpikeTrains, StateTrace, WeightTrace, load_results
 from .simulate import build, simulate
-from .spec import (LIF, AllToAll, ConductancePort, CurrentPort, DenseMatrix, FixedInDegree,
-                   FixedOutDegree, FixedProbability, FromIndices, Network, Normal, OneToOne,
-                   PoissonInput, Projection, RateMonitor, SpikeMonitor, SpikeTrainInput,
-                   StateMonitor, TimedRates, Uniform, WeightMonitor)
+from .spec import (
+                          LIF,
+                          AllToAll,
+                          ConductancePort,
+                          CurrentPort,
+                          DenseMatrix,
+                          FixedInDegree,
+                          FixedOutDegree,
+                          FixedProbability,
+                          FromIndices,
+                          Network,
+                          Normal,
+                          OneToOne,
+                          PoissonInput,
+                          Projection,
+                          RateMonitor,
+                          SpikeMonitor,
+                          SpikeTrainInput,
+                          StateMonitor,
+                          TimedRates,
+                          Uniform,
+                          WeightMonitor,
+)
 
 __version__ = "0.1.0"
 

@@ -98,6 +98,7 @@ class _Progress:
 
 def _run(args: argparse.Namespace) -> int:
     import spikeplast as sp
+
     from .plot import raster
 
     module = load_model(args.model)

@@ -23,10 +23,27 @@ import numpy as np
 
 from .errors import SpecError
 from .schedule import Operation, Schedule
-from .spec import (LIF, AllToAll, DenseMatrix, FixedInDegree, FixedOutDegree, FixedProbability,
-                   FromIndices, Network, OneToOne, PoissonInput, Projection, RateMonitor,
-                   ResolvedRates,
-                   SIDist, SpikeMonitor, SpikeTrainInput, StateMonitor, WeightMonitor, steps_of)
+from .spec import (
+    LIF,
+    AllToAll,
+    DenseMatrix,
+    FixedInDegree,
+    FixedOutDegree,
+    FixedProbability,
+    FromIndices,
+    Network,
+    OneToOne,
+    PoissonInput,
+    Projection,
+    RateMonitor,
+    ResolvedRates,
+    SIDist,
+    SpikeMonitor,
+    SpikeTrainInput,
+    StateMonitor,
+    WeightMonitor,
+    steps_of,
+)
 
 __all__ = ["Plan", "NeuronPlan", "PortPlan", "PoissonPlan", "SpikeTrainPlan", "ProjectionPlan",
            "StateMonitorPlan", "WeightMonitorPlan", "lower", "spec_hash", "rng_for"]

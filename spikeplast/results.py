@@ -73,7 +73,8 @@ class RateTrace:
 
 @dataclass(frozen=True, eq=False)
 class WeightTrace:
-    """Recorded weights: ``values[k, m]`` of synapse ``synapses[m]`` (``i[m] → j[m]``) at ``times[k]``.
+    """Recorded weights: ``values[k, m]`` of synapse ``synapses[m]`` (``i[m] → j[m]``) at
+    ``times[k]``.
 
     Attributes:
         n_pre, n_post: sizes of the source and target populations.

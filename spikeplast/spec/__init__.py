@@ -4,8 +4,16 @@ from ._inputs import PoissonInput, ResolvedRates, SpikeTrainInput, TimedRates
 from ._monitors import RateMonitor, SpikeMonitor, StateMonitor, WeightMonitor
 from ._network import Network, steps_of
 from ._neurons import LIF, METHODS, ConductancePort, CurrentPort
-from ._projections import (AllToAll, DenseMatrix, FixedInDegree, FixedOutDegree,
-                           FixedProbability, FromIndices, OneToOne, Projection)
+from ._projections import (
+                           AllToAll,
+                           DenseMatrix,
+                           FixedInDegree,
+                           FixedOutDegree,
+                           FixedProbability,
+                           FromIndices,
+                           OneToOne,
+                           Projection,
+)
 from ._values import Normal, SIDist, Uniform
 
 __all__ = [

@@ -29,8 +29,14 @@ class SpecBase:
     def _set(self, field: str, value: Any) -> None:
         object.__setattr__(self, field, value)
 
-    def _si(self, field: str, dim: str, n: int | None = None) -> Any:
-        value = as_si(getattr(self, field), where=self.where, field=field, dim=dim, n=n)
+    def _si(self, field: str, dim: str, n: int | None = None, *, check: Any = None,
+            must: str = "") -> Any:
+        """Convert a field to SI in place; with ``check``, every value must satisfy it
+        (the error shows the value as the user wrote it and says what it ``must`` be)."""
+        original = getattr(self, field)
+        value = as_si(original, where=self.where, field=field, dim=dim, n=n)
+        if check is not None and not all_of(value, check):
+            raise fail(self.where, field, original, must)
         self._set(field, value)
         return value
 

@@ -9,7 +9,7 @@ import numpy as np
 
 from .._units import as_si, fail, frozen_array
 from ..errors import SpecError
-from ._base import SpecBase, all_of, check_count, check_name, check_range, index_array
+from ._base import SpecBase, check_count, check_name, check_range, index_array
 
 __all__ = ["TimedRates", "ResolvedRates", "PoissonInput", "SpikeTrainInput"]
 
@@ -79,8 +79,7 @@ class PoissonInput(SpecBase):
         elif isinstance(self.rate, ResolvedRates):  # validated before (dataclasses.replace)
             pass
         else:
-            check_range(self.where, "rate", self._si("rate", "rate", n),
-                        all_of(self.rate, lambda a: a >= 0), "be >= 0")
+            self._si("rate", "rate", n, check=lambda a: a >= 0, must="be >= 0")
 
     @property
     def max_rate(self) -> float:
@@ -117,8 +116,7 @@ class SpikeTrainInput(SpecBase):
             raise SpecError(f"{self.where}: times has shape {np.shape(self.times)}; it must "
                             f"have the shape of indices, ({idx.size},).")
         if idx.size:
-            times = self._si("times", "time", idx.size)
-            check_range(self.where, "times", times, all_of(times, lambda a: a >= 0),
-                        "contain only times >= 0")
+            self._si("times", "time", idx.size, check=lambda a: a >= 0,
+                     must="contain only times >= 0")
         else:
             self._set("times", frozen_array([]))

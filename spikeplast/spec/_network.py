@@ -10,14 +10,20 @@ from typing import Any, Union
 
 import numpy as np
 
-from .._units import fail, fmt
+from .._units import SIFloat, fail, fmt
 from ..errors import SpecError, did_you_mean
-from ._base import SpecBase, check_count, check_range
+from ._base import SpecBase, check_count
 from ._inputs import PoissonInput, ResolvedRates, SpikeTrainInput
 from ._monitors import Monitor, RateMonitor, SpikeMonitor, StateMonitor, WeightMonitor
 from ._neurons import LIF
-from ._projections import DenseMatrix, FixedInDegree, FixedOutDegree, FromIndices, OneToOne, \
-    Projection
+from ._projections import (
+    DenseMatrix,
+    FixedInDegree,
+    FixedOutDegree,
+    FromIndices,
+    OneToOne,
+    Projection,
+)
 from ._values import SIDist, Value
 
 __all__ = ["Network", "Population", "steps_of"]
@@ -73,10 +79,9 @@ class Network(SpecBase):
     def __post_init__(self) -> None:
         w = self.where
         if self.dt is None:
-            self._set("dt", _DEFAULT_DT)
+            self._set("dt", SIFloat(_DEFAULT_DT))
         else:
-            self._si("dt", "time")
-        check_range(w, "dt", self.dt, self.dt > 0, "be > 0")
+            self._si("dt", "time", check=lambda a: a > 0, must="be > 0")
         check_count(w, "seed", self.seed, minimum=0)
         for f in ("populations", "projections", "monitors"):
             if not isinstance(getattr(self, f), (tuple, list)):

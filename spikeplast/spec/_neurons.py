@@ -11,7 +11,7 @@ import numpy as np
 
 from .._units import fail
 from ..errors import SpecError, did_you_mean
-from ._base import SpecBase, all_of, check_count, check_name, check_range
+from ._base import SpecBase, all_of, check_count, check_name
 from ._values import Value, resolve_value
 
 __all__ = ["CurrentPort", "ConductancePort", "Port", "LIF", "METHODS"]
@@ -38,7 +38,7 @@ class CurrentPort(SpecBase):
 
     def __post_init__(self) -> None:
         check_name(self.where, "name", self.name)
-        check_range(self.where, "tau", self._si("tau", "time"), self.tau > 0, "be > 0")
+        self._si("tau", "time", check=lambda a: a > 0, must="be > 0")
 
     kind = "current"
     weight_dim = "voltage"
@@ -64,7 +64,7 @@ class ConductancePort(SpecBase):
 
     def __post_init__(self) -> None:
         check_name(self.where, "name", self.name)
-        check_range(self.where, "tau", self._si("tau", "time"), self.tau > 0, "be > 0")
+        self._si("tau", "time", check=lambda a: a > 0, must="be > 0")
         self._si("e_rev", "voltage")
 
     kind = "conductance"
@@ -101,7 +101,7 @@ class LIF(SpecBase):
         ports: synaptic input ports (unique names, not ``"v"``).
         method: ``"exact"`` (linear current-based only), ``"euler"`` or
             ``"exponential_euler"``; ``None`` picks ``"exact"`` when the equations are
-            linear, else ``"exponential_euler"``.
+            linear, else ``"euler"`` — what Brian2 picks by default for the same equations.
         init: initial values per variable (``"v"`` or a port name): a constant, an
             array of length ``n`` or a distribution. ``v`` defaults to ``v_rest``,
             ports to 0.
@@ -124,16 +124,14 @@ class LIF(SpecBase):
         w = self.where
         check_name(w, "name", self.name)
         n = check_count(w, "n", self.n)
-        check_range(w, "tau_m", self._si("tau_m", "time", n), all_of(self.tau_m, lambda a: a > 0),
-                    "be > 0")
+        self._si("tau_m", "time", n, check=lambda a: a > 0, must="be > 0")
         self._si("v_rest", "voltage", n)
         self._si("v_reset", "voltage", n)
         self._si("v_th", "voltage", n)
         if not all_of(np.asarray(self.v_th) - np.asarray(self.v_reset), lambda a: a > 0):
             raise SpecError(f"{w}: v_th must be above v_reset for every neuron "
                             f"(got v_th = {self.v_th}, v_reset = {self.v_reset} in volt).")
-        check_range(w, "t_ref", self._si("t_ref", "time", n),
-                    all_of(self.t_ref, lambda a: a >= 0), "be >= 0")
+        self._si("t_ref", "time", n, check=lambda a: a >= 0, must="be >= 0")
         self._si("drive", "voltage", n)
         if not isinstance(self.ports, (tuple, list)):
             raise fail(w, "ports", self.ports, "be a tuple of CurrentPort / ConductancePort")
@@ -151,11 +149,10 @@ class LIF(SpecBase):
                 raise SpecError(f"{w}: c_m is required with conductance ports "
                                 f"(e.g. c_m=200*pF).")
         else:
-            check_range(w, "c_m", self._si("c_m", "capacitance", n),
-                        all_of(self.c_m, lambda a: a > 0), "be > 0")
+            self._si("c_m", "capacitance", n, check=lambda a: a > 0, must="be > 0")
         method = self.method
         if method is None:
-            method = "exponential_euler" if conductance else "exact"
+            method = "euler" if conductance else "exact"  # Brian2's default choice
         if method not in METHODS:
             raise fail(w, "method", method, f"be one of {', '.join(METHODS)}"
                        + did_you_mean(str(method), METHODS).replace(" Did", "; did"))

@@ -9,7 +9,7 @@ import numpy as np
 
 from .._units import as_si, fail, frozen_array
 from ..errors import SpecError
-from ._base import SpecBase, check_count, check_name, check_range, index_array
+from ._base import SpecBase, check_count, check_name, index_array
 from ._values import Value, resolve_value
 
 __all__ = ["AllToAll", "OneToOne", "FixedProbability", "FixedInDegree", "FixedOutDegree",

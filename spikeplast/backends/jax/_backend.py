@@ -163,6 +163,7 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
 
         def step(carry: dict, local: Array) -> tuple[dict, dict]:
             t = carry["t"]
+            zero = jnp.zeros((), t.dtype)
             pops = carry["pops"]
             recs = dict(carry["recs"])
             # start: state and weight monitors record the value at t
@@ -172,13 +173,13 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
                 ix = params["mon_idx"][mon.name]
                 vals = jnp.stack([pops[mon.pop][v][ix] for v in mon.variables])
                 recs[mon.name] = jax.lax.dynamic_update_slice(
-                    recs[mon.name], vals.astype(fdt)[None], (row, 0, 0))
+                    recs[mon.name], vals.astype(fdt)[None], (row, zero, zero))
             for mon in cfg.weight_mons:
                 row = jnp.where(t % mon.every == 0, (t - data["rec0"][mon.name]) // mon.every,
                                 recs[mon.name].shape[0] - 1)
                 vals = params["weights"][params["mon_idx"][mon.name]]
                 recs[mon.name] = jax.lax.dynamic_update_slice(recs[mon.name], vals[None],
-                                                              (row, 0))
+                                                              (row, zero))
             # groups + thresholds
             new_pops, spiked = {}, {}
             for p in cfg.pops:
@@ -359,13 +360,15 @@ class JaxSimulation:
                                        and not isinstance(src, SpikeTrainPlan)))
         self._sources = tuple(sources)
         self._D, self._M = D, M
-        self._state_mons = tuple(_StateMon(m.name, m.population, m.variables, m.indices.size,
-                                           m.every) for m in plan.state_monitors.values())
+
         self._weight_mons = tuple(_WeightMon(m.name, m.synapses.size, m.every)
                                   for m in plan.weight_monitors.values())
-        var_index = {p.name: {v: ("v" if k == 0 else f"x{k - 1}") for k, v in
-                              enumerate(plan.populations[p.name].variables)} for p in pops}
-        self._var_key = var_index
+        # state keys: "v" and the ports as "x0", "x1", ... (in the population's port order)
+        key_of = {p.name: {v: ("v" if k == 0 else f"x{k - 1}") for k, v in
+                           enumerate(plan.populations[p.name].variables)} for p in pops}
+        self._state_mons = tuple(
+            _StateMon(m.name, m.population, tuple(key_of[m.population][v] for v in m.variables),
+                      m.indices.size, m.every) for m in plan.state_monitors.values())
         mon_idx = {m.name: m.indices.astype(np.int32) for m in plan.state_monitors.values()}
         mon_idx.update({m.name: (self._w_offset[m.projection] + m.synapses).astype(np.int32)
                         for m in plan.weight_monitors.values()})
@@ -505,7 +508,8 @@ class JaxSimulation:
             first = -(-t0 // m.every) * m.every
             n_rec = len(range(first, t0 + length, m.every))
             vals = out["recs"][m.name][:n_rec]
-            rec.add_states(m.name, {v: vals[:, k, :] for k, v in enumerate(m.variables)},
+            names = self.plan.state_monitors[m.name].variables
+            rec.add_states(m.name, {v: vals[:, k, :] for k, v in enumerate(names)},
                            np.arange(first, t0 + length, m.every))
         for m in self._weight_mons:
             first = -(-t0 // m.every) * m.every

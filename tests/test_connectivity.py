@@ -1,0 +1,115 @@
+"""Connectivity drawn by lowering: counts and exact constraints of every kind."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import spikeplast as sp
+from spikeplast import Hz, mV, ms
+
+
+def network(conn, n_pre=200, n_post=300, same=False, weight=1 * mV, delay=0 * ms, seed=3):
+    pre = sp.LIF(name="pre", n=n_pre, tau_m=20 * ms, v_rest=-65 * mV, v_reset=-65 * mV,
+                 v_th=-50 * mV, ports=(sp.CurrentPort(name="ge", tau=5 * ms),))
+    post = sp.LIF(name="post", n=n_post, tau_m=20 * ms, v_rest=-65 * mV, v_reset=-65 * mV,
+                  v_th=-50 * mV, ports=(sp.CurrentPort(name="ge", tau=5 * ms),))
+    proj = sp.Projection(name="p", source="pre", target="pre" if same else "post", port="ge",
+                         connectivity=conn, weight=weight, delay=delay)
+    return sp.Network(populations=(pre, post), projections=(proj,), seed=seed)
+
+
+def synapses(net):
+    q = sp.lower(net).projections["p"]
+    return q
+
+
+def test_fixed_probability_count_within_three_sigma():
+    p = 0.05
+    q = synapses(network(sp.FixedProbability(p=p)))
+    total = 200 * 300
+    assert abs(q.n_synapses - p * total) < 3 * np.sqrt(total * p * (1 - p))
+    # no duplicate pairs
+    assert np.unique(q.i * 300 + q.j).size == q.n_synapses
+
+
+def test_fixed_probability_is_uniform_over_pairs():
+    q = synapses(network(sp.FixedProbability(p=0.2)))
+    # every target gets Binomial(200, 0.2): mean 40, var 32
+    indeg = np.bincount(q.j, minlength=300)
+    assert abs(indeg.mean() - 40) < 3 * np.sqrt(32 / 300)
+    assert 0.7 * 32 < indeg.var() < 1.3 * 32
+
+
+def test_fixed_in_degree_is_exact_and_distinct():
+    q = synapses(network(sp.FixedInDegree(k=17)))
+    assert np.all(np.bincount(q.j, minlength=300) == 17)
+    assert np.unique(q.i * 300 + q.j).size == q.n_synapses
+
+
+def test_fixed_out_degree_is_exact_and_distinct():
+    q = synapses(network(sp.FixedOutDegree(k=9)))
+    assert np.all(np.bincount(q.i, minlength=200) == 9)
+    assert np.unique(q.i * 300 + q.j).size == q.n_synapses
+
+
+@pytest.mark.parametrize("conn", [sp.FixedProbability(p=0.3, allow_self=False),
+                                  sp.FixedInDegree(k=199, allow_self=False),
+                                  sp.FixedOutDegree(k=50, allow_self=False),
+                                  sp.AllToAll(allow_self=False)])
+def test_no_self_connections_when_excluded(conn):
+    q = synapses(network(conn, same=True))
+    assert q.n_synapses > 0 and not np.any(q.i == q.j)
+
+
+def test_self_connections_allowed_by_default():
+    q = synapses(network(sp.FixedProbability(p=0.5), same=True))
+    assert np.any(q.i == q.j)
+
+
+def test_all_to_all_and_one_to_one():
+    q = synapses(network(sp.AllToAll()))
+    assert q.n_synapses == 200 * 300
+    q = synapses(network(sp.OneToOne(), n_post=200))
+    assert np.array_equal(q.i, np.arange(200)) and np.array_equal(q.j, np.arange(200))
+
+
+def test_explicit_indices_keep_order_and_per_synapse_values():
+    i, j = np.array([5, 0, 5]), np.array([1, 2, 299])
+    q = synapses(network(sp.FromIndices(i=i, j=j), weight=np.array([1.0, 2.0, 3.0]) * mV,
+                         delay=np.array([0.0, 0.2, 0.5]) * ms))
+    assert np.array_equal(q.i, i) and np.array_equal(q.j, j)
+    assert np.allclose(q.w, [1e-3, 2e-3, 3e-3])
+    assert np.array_equal(q.delay_steps, [0, 2, 5])
+
+
+def test_dense_matrix_gives_synapses_at_nonzero_entries_with_their_weights():
+    rng = np.random.default_rng(0)
+    w = rng.random((300, 200)) * (rng.random((300, 200)) < 0.1)
+    q = synapses(network(sp.DenseMatrix(weights=w * mV), weight=None))
+    assert q.n_synapses == np.count_nonzero(w)
+    assert np.allclose(q.w, w[q.j, q.i] * 1e-3)
+
+
+def test_distributions_are_seeded_and_reproducible():
+    a = synapses(network(sp.FixedProbability(p=0.1), weight=sp.Normal(1 * mV, 0.1 * mV)))
+    b = synapses(network(sp.FixedProbability(p=0.1), weight=sp.Normal(1 * mV, 0.1 * mV)))
+    c = synapses(network(sp.FixedProbability(p=0.1), weight=sp.Normal(1 * mV, 0.1 * mV),
+                         seed=4))
+    assert np.array_equal(a.w, b.w) and np.array_equal(a.i, b.i)
+    assert not np.array_equal(a.i, c.i)
+    assert abs(a.w.mean() - 1e-3) < 3 * 1e-4 / np.sqrt(a.n_synapses)
+
+
+def test_drawn_delays_are_rounded_to_whole_steps():
+    q = synapses(network(sp.FixedProbability(p=0.1), delay=sp.Uniform(0 * ms, 2 * ms)))
+    assert q.delay_steps.min() >= 0 and q.delay_steps.max() <= 20
+    assert len(np.unique(q.delay_steps)) > 15
+
+
+def test_adding_a_population_does_not_change_other_draws():
+    net = network(sp.FixedProbability(p=0.1))
+    extra = net.replace(populations=(sp.PoissonInput(name="noise", n=5, rate=1 * Hz),)
+                        + net.populations)
+    a, b = sp.lower(net).projections["p"], sp.lower(extra).projections["p"]
+    assert np.array_equal(a.i, b.i) and np.array_equal(a.j, b.j)

@@ -1,0 +1,104 @@
+"""JAX backend mechanics: overflow, compile reuse, chunking, precision, the CUBA regime."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import spikeplast as sp
+from spikeplast import Hz, mV, ms
+from spikeplast.backends.jax import compile_count
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "models"))
+import cuba  # noqa: E402
+
+
+def burst_network(n=400, tau_m=20 * ms, weight=3 * mV):
+    """Every neuron is pushed over threshold at once: hundreds of spikes in one step."""
+    pop = sp.LIF(name="pop", n=n, tau_m=tau_m, v_rest=-65 * mV, v_reset=-65 * mV,
+                 v_th=-50 * mV, t_ref=2 * ms, ports=(sp.CurrentPort(name="ge", tau=5 * ms),),
+                 init={"v": sp.Uniform(-51 * mV, -49.9 * mV)})
+    noise = sp.PoissonInput(name="noise", n=50, rate=30 * Hz)
+    return sp.Network(
+        seed=5, populations=(noise, pop),
+        projections=(sp.Projection(name="in", source="noise", target="pop", port="ge",
+                                   connectivity=sp.FixedProbability(p=0.3), weight=weight),
+                     sp.Projection(name="rec", source="pop", target="pop", port="ge",
+                                   connectivity=sp.FixedProbability(p=0.05), weight=0.5 * mV,
+                                   delay=1 * ms)),
+        monitors=(sp.SpikeMonitor(population="pop"),))
+
+
+def test_spike_buffer_overflow_raises_when_asked():
+    with pytest.raises(sp.SimulationError, match=r"'pop' emitted \d+ spikes in one step.*holds 8"):
+        sp.simulate(burst_network(), 50 * ms, spike_capacity=8, on_overflow="raise")
+
+
+def test_spike_buffer_overflow_grows_and_loses_nothing():
+    small = sp.simulate(burst_network(), 100 * ms, spike_capacity=4, dtype="float64")
+    big = sp.simulate(burst_network(), 100 * ms, spike_capacity=400, dtype="float64")
+    first_step = np.sum(big.spikes["pop"].times == big.spikes["pop"].times.min())
+    assert first_step > 4  # the small buffer really overflowed
+    assert np.array_equal(small.spikes["pop"].indices, big.spikes["pop"].indices)
+    assert np.array_equal(small.spikes["pop"].times, big.spikes["pop"].times)
+
+
+def test_new_parameter_values_reuse_the_compiled_scan():
+    sp.simulate(burst_network(), 20 * ms)
+    before = compile_count()
+    r1 = sp.simulate(burst_network(tau_m=10 * ms, weight=4 * mV), 20 * ms)
+    r2 = sp.simulate(burst_network().replace(seed=11), 20 * ms)
+    assert compile_count() == before
+    assert r1.metadata["timings"]["compile"] == 0.0 == r2.metadata["timings"]["compile"]
+    # and the values really changed the run
+    r0 = sp.simulate(burst_network(), 20 * ms)
+    assert len(r1.spikes["pop"]) != len(r0.spikes["pop"])
+
+
+def test_chunked_run_equals_single_chunk_bit_for_bit():
+    a = sp.simulate(burst_network(), 200 * ms, dtype="float64", chunk_steps=2000)
+    b = sp.simulate(burst_network(), 200 * ms, dtype="float64", chunk_steps=137)
+    assert np.array_equal(a.spikes["pop"].indices, b.spikes["pop"].indices)
+    assert np.array_equal(a.spikes["pop"].times, b.spikes["pop"].times)
+
+
+def test_build_once_run_twice_continues_the_state():
+    sim = sp.build(burst_network(), dtype="float64")
+    state, rec1 = sim.run(1000)
+    _, rec2 = sim.run(1000, state)
+    whole = sp.simulate(burst_network(), 200 * ms, dtype="float64")
+    i1, s1 = rec1.spike_steps("pop")
+    i2, s2 = rec2.spike_steps("pop")
+    assert np.array_equal(np.concatenate([s1, s2]) * 1e-4, whole.spikes["pop"].times)
+    assert np.array_equal(np.concatenate([i1, i2]), whole.spikes["pop"].indices)
+
+
+def test_float32_is_default_and_float64_on_request():
+    sim32 = sp.build(burst_network())
+    sim64 = sp.build(burst_network(), dtype="float64")
+    s32, _ = sim32.run(10)
+    s64, _ = sim64.run(10)
+    assert s32["pops"]["pop"]["v"].dtype == np.float32
+    assert s64["pops"]["pop"]["v"].dtype == np.float64
+
+
+def test_cuba_fires_in_the_asynchronous_irregular_regime():
+    res = sp.simulate(cuba.build(), 1 * sp.second)
+    for pop in ("exc", "inh"):
+        s = res.spikes[pop]
+        rate = s.mean_rate(1.0)
+        assert 2 < rate < 20, rate  # Brian2 gives ~5.7 Hz
+        # irregular: coefficient of variation of inter-spike intervals near 1
+        cvs = []
+        for i in range(0, s.n, 10):
+            t = s.times[s.indices == i]
+            if t.size > 5:
+                isi = np.diff(t)
+                cvs.append(isi.std() / isi.mean())
+        assert np.mean(cvs) > 0.5
+        # asynchronous: the population rate fluctuates much less than a synchronous one
+        counts = np.histogram(s.times, np.arange(0, 1.0001, 5e-3))[0]
+        assert counts.std() / counts.mean() < 0.6
