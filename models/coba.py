@@ -11,7 +11,7 @@ membrane potentials and is then self-sustained.
 from __future__ import annotations
 
 import spikeplast as sp
-from spikeplast import mV, ms, nS, pF
+from spikeplast import ms, mV, nS, pF
 
 
 def build(n: int = 4000, p: float | None = None, seed: int = 0, we: float = 6.0,

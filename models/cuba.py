@@ -9,7 +9,7 @@ Brian2 gives about 5.7 Hz per neuron.
 from __future__ import annotations
 
 import spikeplast as sp
-from spikeplast import mV, ms
+from spikeplast import ms, mV
 
 
 def build(n: int = 4000, p: float | None = None, seed: int = 0, we: float = 1.62,

@@ -9,7 +9,7 @@ import pytest
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 #: every backend the feature tests run on
-BACKENDS = ("jax",)
+BACKENDS = ("jax", "brian2")
 
 
 @pytest.fixture(params=BACKENDS)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 import spikeplast as sp
-from spikeplast import Hz, mV, ms
+from spikeplast import Hz, ms, mV
 
 TAU_M = 20e-3
 V_REST = -65e-3

@@ -5,8 +5,20 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from conftest import BACKENDS
-from scenarios import (DELAY, DELAY_STEPS, DRIVES, POISSON_RATE, REFS, SPIKE_T, T_REF_DRIVE, TIMED, V_REST,
-                       analytic_network, first_spike_time, psp)
+from scenarios import (
+    DELAY,
+    DELAY_STEPS,
+    DRIVES,
+    POISSON_RATE,
+    REFS,
+    SPIKE_T,
+    T_REF_DRIVE,
+    TIMED,
+    V_REST,
+    analytic_network,
+    first_spike_time,
+    psp,
+)
 
 import spikeplast as sp
 
@@ -66,7 +78,7 @@ def test_exponential_synapse_and_psp_match_closed_form(res):
     before = t < t0 - 1e-12
     scale = 2e-3
     assert np.allclose(st["ge"][after, 0], x_star[after], rtol=0, atol=1e-9 * scale)
-    assert np.all(st["ge"][before, 0] == 0)
+    assert np.all(st["ge"][before, 0] == 0)  # nothing arrives before the delay
     assert np.allclose(st["v"][after, 0], v_star[after], rtol=0, atol=1e-9 * scale)
     assert np.allclose(st["v"][before, 0], V_REST, rtol=0, atol=1e-12)
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import spikeplast as sp
-from spikeplast import Hz, mV, ms
+from spikeplast import Hz, ms, mV
 
 
 def network(conn, n_pre=200, n_post=300, same=False, weight=1 * mV, delay=0 * ms, seed=3):

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import spikeplast as sp
-from spikeplast import Hz, mV, ms
+from spikeplast import Hz, ms, mV
 from spikeplast.backends.jax import compile_count
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "models"))

@@ -10,7 +10,7 @@ from matplotlib.figure import Figure
 from scenarios import analytic_network
 
 import spikeplast as sp
-from spikeplast import mV, ms, plot
+from spikeplast import ms, mV, plot
 from spikeplast.cli import main, parse_duration
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import spikeplast as sp
-from spikeplast import Hz, mV, ms, nS, pF
+from spikeplast import Hz, ms, mV, nS, pF
 
 
 def lif(**kw):

@@ -392,6 +392,34 @@ class JaxSimulation:
         self._params = {"dt": fdt(plan.dt), "pops": pop_params, "adj": adj, "weights": weights,
                         "poisson": poisson, "mon_idx": mon_idx}
 
+    def connectivity(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """The synapses ``(i, j)`` per projection, decoded from the padded adjacency tables
+        this backend propagates spikes through (sorted by ``(i, j)``)."""
+        projs = list(self.plan.projections.values())
+        starts = np.array([self._w_offset[q.name] for q in projs] + [np.iinfo(np.int64).max])
+        out: dict[str, tuple[list[np.ndarray], list[np.ndarray]]] = {
+            q.name: ([], []) for q in projs}
+        for name, a in self._params["adj"].items():
+            rows, cols = np.nonzero(a["wix"] < sum(q.n_synapses for q in projs))
+            wix = a["wix"][rows, cols]
+            which = np.searchsorted(starts, wix, side="right") - 1
+            for k, q in enumerate(projs):
+                sel = which == k
+                if q.source == name and sel.any():
+                    tgt = a["tgt"][rows[sel], cols[sel]]
+                    base = next(p.offset + i * p.n for p in self._pops if p.name == q.target
+                                for i, v in enumerate(self.plan.populations[p.name]
+                                                      .variables[1:]) if v == q.port)
+                    out[q.name][0].append(rows[sel])
+                    out[q.name][1].append(tgt - base)
+        result = {}
+        for q in projs:
+            i = np.concatenate(out[q.name][0]) if out[q.name][0] else np.zeros(0, np.int64)
+            j = np.concatenate(out[q.name][1]) if out[q.name][1] else np.zeros(0, np.int64)
+            order = np.lexsort((j, i))
+            result[q.name] = (i[order].astype(np.int64), j[order].astype(np.int64))
+        return result
+
     def _config(self, length: int) -> _Config:
         return _Config(self.dtype, length, self._D, self._M, self._pops, self._sources,
                        self._state_mons, self._weight_mons)

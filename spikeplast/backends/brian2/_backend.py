@@ -1,0 +1,423 @@
+"""The Brian2 backend: C++ standalone by default, Brian2's runtime targets on request.
+
+C++ standalone
+    A plan's *structure* (sizes, equations, connectivity, monitors, duration)
+    is hashed into a cache key. The first run of a structure generates and
+    compiles a Brian2 project into ``<cache>/<key>/`` — in a private temporary
+    directory under a file lock, renamed into place when complete, so
+    concurrent processes never share a half-built directory. Every run,
+    including the first, then executes the compiled binary directly with all
+    values passed as Brian2 ``run_args`` files and a private results
+    directory, and reads the result files. Brian2's global device state is
+    touched only while generating code and is reset afterwards; a run needs
+    no Brian2 state at all, so many runs in one process, in any order, work.
+runtime (``target="cython"`` or ``"numpy"``)
+    The objects are built and run in-process with Brian2's runtime device.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ...errors import SimulationError, SpecError, UnsupportedFeature
+from ...lowering import Plan
+from ...results import Recording
+from ._model import Model, construct, run_values
+
+__all__ = ["Brian2Simulation", "build", "check", "default_cache_dir", "TARGETS"]
+
+TARGETS = ("cpp_standalone", "cython", "numpy")
+_OPTIONS = {"target", "cache_dir", "dtype"}
+PROJECT_FILE = "spikeplast_project.json"
+
+
+def default_cache_dir() -> Path:
+    """``$SPIKEPLAST_CACHE`` or ``~/.cache/spikeplast``, plus ``brian2``."""
+    root = os.environ.get("SPIKEPLAST_CACHE") or Path.home() / ".cache" / "spikeplast"
+    return Path(root) / "brian2"
+
+
+def check(plan: Plan, options: dict[str, Any]) -> None:
+    """Reject options and features this backend cannot run, before anything compiles."""
+    unknown = set(options) - _OPTIONS
+    if unknown:
+        raise SpecError(f"backend 'brian2': unknown option(s) {', '.join(sorted(unknown))}; "
+                        f"valid: {', '.join(sorted(_OPTIONS))}.")
+    target = options.get("target", "cpp_standalone")
+    if target not in TARGETS:
+        raise SpecError(f"backend 'brian2': target = {target!r} is invalid; it must be one of "
+                        f"{', '.join(TARGETS)}.")
+    if options.get("dtype", "float64") != "float64":
+        raise UnsupportedFeature("brian2", f"dtype = {options['dtype']!r}",
+                                 "Brian2 simulates in float64 only; omit dtype.")
+    if target in ("cpp_standalone", "cython") and not _compiler():
+        raise UnsupportedFeature(
+            "brian2", f"target = {target!r} without a C++ compiler",
+            "No C++ compiler (c++, g++ or clang++) was found on PATH; install one, or run "
+            "with backend='brian2', target='numpy' (no compiler needed, slower).")
+
+
+def _compiler() -> str | None:
+    for cc in (os.environ.get("CXX"), "c++", "g++", "clang++"):
+        if cc and shutil.which(cc):
+            return cc
+    return None
+
+
+# -- the structure key ----------------------------------------------------------------
+def structure_key(plan: Plan, n_steps: int) -> str:
+    """Hash of everything that shapes Brian2's generated code (not the values)."""
+    import brian2
+
+    h = hashlib.sha256()
+
+    def put(*xs: Any) -> None:
+        for x in xs:
+            if isinstance(x, np.ndarray):
+                h.update(f"{x.dtype}{x.shape}".encode())
+                h.update(np.ascontiguousarray(x).tobytes())
+            else:
+                h.update(repr(x).encode())
+
+    put("v1", brian2.__version__, plan.dt, n_steps)
+    for name, p in plan.populations.items():
+        put(name, p.kind, p.n)
+        if p.kind == "lif":
+            put(p.method, tuple((q.name, q.kind) for q in p.ports))
+        elif p.kind == "poisson":
+            put(p.rates.shape, p.rate_steps, plan.seed)
+        else:
+            put(p.indices, p.steps)
+    for name, q in plan.projections.items():
+        put(name, q.source, q.target, q.port, q.i, q.j)
+    put(dict(plan.spike_monitors), dict(plan.rate_monitors))
+    for name, m in plan.state_monitors.items():
+        put(name, m.population, m.variables, m.indices, m.every)
+    for name, m in plan.weight_monitors.items():
+        put(name, m.projection, m.synapses, m.every)
+    return h.hexdigest()[:24]
+
+
+@contextlib.contextmanager
+def _brian2_device(name: str, **kwargs: Any) -> Iterator[Any]:
+    """Make a Brian2 device active for the duration of a block, then restore the previous."""
+    from brian2.devices.device import get_device, reset_device, set_device
+
+    previous = get_device()
+    set_device(name, **kwargs)
+    dev = get_device()
+    try:
+        yield dev
+    finally:
+        if name == "cpp_standalone":
+            dev.reinit()
+        reset_device(previous)
+
+
+def _array_name(var: Any) -> str:
+    """The name Brian2 standalone's ``set_variable_by_name`` knows a variable by."""
+    return f"{var.owner.name}.{var.name}"
+
+
+# -- C++ standalone projects ------------------------------------------------------------
+@dataclass
+class _Project:
+    """A compiled standalone project and how to feed and read it (stored as JSON)."""
+
+    directory: Path
+    inputs: list[dict[str, Any]]  # {"name": "pop_exc.tau_m", "dtype": "<f8"}, in run_values order
+    outputs: dict[str, dict[str, Any]]  # key -> {"file": ..., "dtype": ...}
+    compile_seconds: float = 0.0
+
+    def save(self) -> None:
+        data = {"inputs": self.inputs, "outputs": self.outputs,
+                "compile_seconds": self.compile_seconds}
+        (self.directory / PROJECT_FILE).write_text(json.dumps(data))
+
+    @classmethod
+    def load(cls, directory: Path) -> _Project | None:
+        f = directory / PROJECT_FILE
+        if not f.is_file() or not (directory / "main").is_file():
+            return None
+        data = json.loads(f.read_text())
+        return cls(directory, data["inputs"], data["outputs"], data.get("compile_seconds", 0))
+
+
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
+def _outputs(model: Model, dev: Any) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+
+    def add(key: str, var: Any) -> None:
+        out[key] = {"file": dev.get_array_filename(var), "dtype": np.dtype(var.dtype).str}
+
+    for name, mon in model.spike_mons.items():
+        add(f"spikes/{name}/i", mon.variables["i"])
+        add(f"spikes/{name}/t", mon.variables["t"])
+    for name, mon in model.rate_mons.items():
+        add(f"rates/{name}/rate", mon.variables["rate"])
+    for name, mon in model.state_mons.items():
+        add(f"states/{name}/t", mon.variables["t"])
+        for var in mon.record_variables:
+            add(f"states/{name}/{var}", mon.variables[var])
+    for name, mon in model.weight_mons.items():
+        add(f"weights/{name}/t", mon.variables["t"])
+        add(f"weights/{name}/w", mon.variables["w"])
+    for name, syn in model.synapses.items():
+        add(f"synapses/{name}/i", syn.variables["_synaptic_pre"])
+        add(f"synapses/{name}/j", syn.variables["_synaptic_post"])
+    return out
+
+
+def _generate_and_compile(plan: Plan, n_steps: int, directory: Path) -> _Project:
+    """Generate the Brian2 project of ``plan`` into ``directory`` and compile it."""
+    import brian2 as b2
+
+    tic = time.perf_counter()
+    with _brian2_device("cpp_standalone", directory=None, build_on_run=False) as dev:
+        model = construct(plan, b2)
+        if any(p.kind == "poisson" for p in plan.populations.values()):
+            b2.seed(plan.seed)
+        net = b2.Network(model.objects, name="network")
+        net.run(n_steps * plan.dt * b2.second, namespace={})
+        try:
+            dev.build(directory=str(directory), compile=False, run=False, with_output=False)
+        except Exception as e:  # noqa: BLE001 - Brian2 raises many types here
+            raise SimulationError(f"backend 'brian2': code generation failed: "
+                                  f"{type(e).__name__}: {e}") from e
+        inputs = [{"name": _array_name(var), "dtype": np.dtype(var.dtype).str}
+                  for var in model.values]
+        outputs = _outputs(model, dev)
+    make = subprocess.run(["make", f"-j{os.cpu_count() or 1}"], cwd=directory,
+                          capture_output=True, text=True)
+    if make.returncode != 0:
+        raise SimulationError(
+            f"backend 'brian2': compiling the C++ standalone project in {directory} failed "
+            f"(make exit code {make.returncode}). Compiler output:\n"
+            f"{(make.stdout + make.stderr)[-8000:]}")
+    project = _Project(directory, inputs, outputs, time.perf_counter() - tic)
+    project.save()
+    return project
+
+
+def _project_for(plan: Plan, n_steps: int, cache_dir: Path) -> tuple[_Project, bool]:
+    """The compiled project of a plan's structure, building it if needed.
+
+    Returns the project and whether it was built now.
+    """
+    key = structure_key(plan, n_steps)
+    final = cache_dir / key
+    project = _Project.load(final)
+    if project is not None:
+        return project, False
+    with _locked(cache_dir / f"{key}.lock"):
+        project = _Project.load(final)  # another process may have finished it meanwhile
+        if project is not None:
+            return project, False
+        if final.exists():  # an incomplete leftover from a crash: rebuild
+            shutil.rmtree(final, ignore_errors=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f"{key}.", suffix=".build", dir=cache_dir))
+        try:
+            project = _generate_and_compile(plan, n_steps, tmp)
+            os.replace(tmp, final)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        project.directory = final
+        return project, True
+
+
+def _run_project(project: _Project, values: list[np.ndarray]) -> tuple[dict[str, np.ndarray],
+                                                                        float, float]:
+    """Run the binary with ``values`` (one per project input); read every output."""
+    d = project.directory
+    args = []
+    static = d / "static_arrays"
+    for spec, value in zip(project.inputs, values):
+        arr = np.ascontiguousarray(value, dtype=np.dtype(spec["dtype"]))
+        fname = f"init_{spec['name']}_{hashlib.md5(arr.tobytes()).hexdigest()}.dat"
+        path = static / fname
+        if not path.exists():
+            tmp = static / f".{fname}.{uuid.uuid4().hex}"
+            arr.tofile(tmp)
+            os.replace(tmp, path)
+        args.append(f"{spec['name']}=static_arrays/{fname}")
+    results = Path(tempfile.mkdtemp(prefix="results_", dir=d))
+    try:
+        tic = time.perf_counter()
+        proc = subprocess.run(["./main", "--results_dir", str(results) + os.sep, *args], cwd=d,
+                              capture_output=True, text=True)
+        wall = time.perf_counter() - tic
+        if proc.returncode != 0:
+            raise SimulationError(f"backend 'brian2': the standalone binary in {d} failed "
+                                  f"(exit code {proc.returncode}):\n"
+                                  f"{(proc.stdout + proc.stderr)[-4000:]}")
+        info = (results / "last_run_info.txt").read_text().split()
+        sim_time = float(info[0])
+        out = {}
+        for key, spec in project.outputs.items():
+            out[key] = np.fromfile(results / spec["file"], dtype=np.dtype(spec["dtype"]))
+    finally:
+        shutil.rmtree(results, ignore_errors=True)
+    return out, sim_time, wall
+
+
+# -- the simulation object ------------------------------------------------------------
+@dataclass
+class Brian2Simulation:
+    """A plan ready to run on Brian2.
+
+    Args:
+        plan: the lowered network.
+        target: ``"cpp_standalone"`` (default), ``"cython"`` or ``"numpy"``.
+        cache_dir: where compiled standalone projects are kept (default
+            :func:`default_cache_dir`).
+    """
+
+    plan: Plan
+    target: str = "cpp_standalone"
+    cache_dir: Path | None = None
+    dtype: str = "float64"
+    timings: dict[str, float] = field(default_factory=dict)
+    last_connectivity: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+
+    def initial_state(self) -> None:
+        """Brian2 runs always start from the plan's initial values."""
+        return None
+
+    def run(self, n_steps: int, state: Any = None,
+            progress: Callable[[int, int], None] | None = None) -> tuple[None, Recording]:
+        """Simulate ``n_steps`` steps from the initial values; returns ``(None, Recording)``."""
+        if state is not None:
+            raise UnsupportedFeature("brian2", "continuing from a saved state",
+                                     "Brian2 runs start from the plan's initial values.")
+        tic = time.perf_counter()
+        if self.target == "cpp_standalone":
+            out = self._run_standalone(n_steps)
+        else:
+            out = self._run_runtime(n_steps)
+        rec = self._recording(out, n_steps)
+        self.timings["total_backend"] = time.perf_counter() - tic
+        if progress is not None:
+            progress(n_steps, n_steps)
+        return None, rec
+
+    def _run_standalone(self, n_steps: int) -> dict[str, np.ndarray]:
+        cache = Path(self.cache_dir) if self.cache_dir else default_cache_dir()
+        tic = time.perf_counter()
+        try:
+            project, built = _project_for(self.plan, n_steps, cache)
+        except PermissionError as e:
+            raise SimulationError(f"backend 'brian2': cannot write the build cache {cache}: "
+                                  f"{e}. Pass cache_dir= a writable directory.") from None
+        self.timings["build"] = time.perf_counter() - tic
+        self.timings["compile"] = project.compile_seconds if built else 0.0
+        self.compiled_now = built
+        tic = time.perf_counter()
+        values = [v for _, _, v in run_values(self.plan)]
+        out, sim_time, wall = _run_project(project, values)
+        self.timings["run"] = sim_time
+        self.timings["run_process"] = wall
+        self.timings["prepare_values"] = time.perf_counter() - tic - wall
+        return out
+
+    def _run_runtime(self, n_steps: int) -> dict[str, np.ndarray]:
+        import brian2 as b2
+
+        tic = time.perf_counter()
+        with _brian2_device("runtime"):
+            old_target = b2.prefs.codegen.target
+            b2.prefs.codegen.target = self.target
+            try:
+                model = construct(self.plan, b2)
+                for var, (_, _, value) in zip(model.values, run_values(self.plan)):
+                    var.set_value(np.asarray(value, dtype=var.dtype))
+                if any(p.kind == "poisson" for p in self.plan.populations.values()):
+                    b2.seed(self.plan.seed)
+                net = b2.Network(model.objects)
+                self.timings["build"] = time.perf_counter() - tic
+                tic = time.perf_counter()
+                net.run(n_steps * self.plan.dt * b2.second, namespace={})
+                self.timings["run"] = time.perf_counter() - tic
+                out = {}
+                for name, mon in model.spike_mons.items():
+                    out[f"spikes/{name}/i"] = np.asarray(mon.i[:])
+                    out[f"spikes/{name}/t"] = np.asarray(mon.t_[:])
+                for name, mon in model.rate_mons.items():
+                    out[f"rates/{name}/rate"] = np.asarray(mon.rate_[:])
+                for name, mon in model.state_mons.items():
+                    out[f"states/{name}/t"] = np.asarray(mon.t_[:])
+                    for var in mon.record_variables:
+                        out[f"states/{name}/{var}"] = np.asarray(getattr(mon, var + "_")).T
+                for name, mon in model.weight_mons.items():
+                    out[f"weights/{name}/t"] = np.asarray(mon.t_[:])
+                    out[f"weights/{name}/w"] = np.asarray(mon.w_).T
+                for name, syn in model.synapses.items():
+                    out[f"synapses/{name}/i"] = np.asarray(syn.i[:])
+                    out[f"synapses/{name}/j"] = np.asarray(syn.j[:])
+            finally:
+                b2.prefs.codegen.target = old_target
+        self.timings["compile"] = 0.0
+        return out
+
+    def _recording(self, out: dict[str, np.ndarray], n_steps: int) -> Recording:
+        plan, dt = self.plan, self.plan.dt
+        rec = Recording.empty(plan)
+        steps_of = lambda t: np.floor(np.asarray(t) / dt + 0.5).astype(np.int64)  # noqa: E731
+        for mon, pop in plan.spike_monitors.items():
+            rec.add_spikes(pop, out[f"spikes/{mon}/i"], steps_of(out[f"spikes/{mon}/t"]))
+        for mon, pop in plan.rate_monitors.items():
+            counts = np.rint(out[f"rates/{mon}/rate"] * plan.populations[pop].n * dt)
+            rec.add_counts(pop, counts.astype(np.int64)[:n_steps])
+        for mon, m in plan.state_monitors.items():
+            t = out[f"states/{mon}/t"]
+            cols = m.indices.size
+            values = {v: out[f"states/{mon}/{v}"].reshape(-1, cols)[:t.size]
+                      for v in m.variables}
+            rec.add_states(mon, values, steps_of(t))
+        for mon, m in plan.weight_monitors.items():
+            if f"weights/{mon}/t" not in out:
+                rec.add_weights(mon, np.zeros((0, m.synapses.size)), np.zeros(0, np.int64))
+                continue
+            t = out[f"weights/{mon}/t"]
+            rec.add_weights(mon, out[f"weights/{mon}/w"].reshape(-1, m.synapses.size)[:t.size],
+                            steps_of(t))
+        self.last_connectivity = {
+            name: (out[f"synapses/{name}/i"].astype(np.int64),
+                   out[f"synapses/{name}/j"].astype(np.int64))
+            for name in plan.projections if f"synapses/{name}/i" in out}
+        return rec
+
+    def connectivity(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """The synapses ``(i, j)`` per projection as Brian2 created them (after a run)."""
+        return dict(self.last_connectivity)
+
+
+def build(plan: Plan, **options: Any) -> Brian2Simulation:
+    """A simulation of ``plan`` on Brian2 (see :class:`Brian2Simulation`)."""
+    check(plan, options)
+    return Brian2Simulation(plan, **options)
