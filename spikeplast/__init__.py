@@ -29,6 +29,7 @@ from brian2.units import (
                           volt,
 )
 
+from .compare import Comparison, compare
 from .errors import (
                           ResultsFileError,
                           SimulationError,
@@ -72,7 +73,7 @@ __all__ = [
     "FixedOutDegree", "FromIndices", "DenseMatrix", "SpikeMonitor", "StateMonitor",
     "RateMonitor", "WeightMonitor", "Uniform", "Normal",
     # running
-    "lower", "Plan", "build", "simulate",
+    "lower", "Plan", "build", "simulate", "compare", "Comparison",
     # results
     "Results", "SpikeTrains", "StateTrace", "RateTrace", "WeightTrace", "load_results",
     # errors

@@ -1,4 +1,4 @@
-"""Command line: ``spikeplast run MODEL``, ``spikeplast plot FILE``, ``spikeplast schedule MODEL``.
+"""Command line: ``spikeplast run|compare|schedule MODEL``, ``spikeplast plot FILE``.
 
 A MODEL is a Python file, or the name of a file in ``models/`` (looked up in the
 current directory, then beside the installed package), that defines
@@ -122,6 +122,25 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _compare(args: argparse.Namespace) -> int:
+    import spikeplast as sp
+
+    from .compare import compare
+
+    module = load_model(args.model)
+    net = module.build(**_kwargs(args.set))
+    options = {"jax": {"dtype": args.dtype}} if args.dtype else {}
+    print(f"spikeplast: comparing {net.name} for {args.duration:g} s on brian2 and jax",
+          file=sys.stderr)
+    report = compare(net, args.duration * sp.second, freeze_inputs=not args.live_inputs,
+                     options=options)
+    print(report)
+    if args.plot:
+        report.plot().savefig(args.plot, dpi=120)
+        print(f"comparison plot written to {args.plot}")
+    return 0
+
+
 def _plot(args: argparse.Namespace) -> int:
     from . import plot
     from .results import load_results
@@ -163,6 +182,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     run.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                      help="keyword argument for the model's build()")
     run.set_defaults(func=_run)
+    cmp = sub.add_parser("compare", help="run a model on brian2 and jax and compare")
+    cmp.add_argument("model")
+    cmp.add_argument("--duration", type=parse_duration, default=1.0)
+    cmp.add_argument("--plot", help="write side-by-side rasters to this image file")
+    cmp.add_argument("--dtype", choices=("float32", "float64"), help="JAX precision")
+    cmp.add_argument("--live-inputs", action="store_true",
+                     help="let each backend draw its own Poisson noise (default: frozen)")
+    cmp.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
+    cmp.set_defaults(func=_compare)
     pl = sub.add_parser("plot", help="plot a saved results file")
     pl.add_argument("file")
     pl.add_argument("--kind", default="raster",

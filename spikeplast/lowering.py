@@ -443,8 +443,12 @@ def _schedule(net: Network, pops: Mapping[str, SourcePlan],
             ops.append(Operation("thresholds", p.name, "spike if v > v_th and not refractory"))
     for q in projs.values():
         d = q.delay_steps
-        delay = (f"delay {d.min()}" if d.size == 0 or d.min() == d.max()
-                 else f"delays {d.min()}..{d.max()}") + " steps"
+        if d.size == 0:
+            delay = "no synapses"
+        elif d.min() == d.max():
+            delay = f"delay {d.min()} steps"
+        else:
+            delay = f"delays {d.min()}..{d.max()} steps"
         ops.append(Operation("synapses", q.name, f"{q.source} → {q.target}.{q.port} += w, "
                              f"{q.n_synapses} synapses, {delay}"))
     for p in pops.values():

@@ -37,7 +37,7 @@ import numpy as np
 from ...errors import SimulationError, SpecError, UnsupportedFeature
 from ...lowering import Plan
 from ...results import Recording
-from ._model import Model, construct, run_values
+from ._model import Model, construct, run_values, shared_parameters
 
 __all__ = ["Brian2Simulation", "build", "check", "default_cache_dir", "TARGETS"]
 
@@ -94,11 +94,12 @@ def structure_key(plan: Plan, n_steps: int) -> str:
             else:
                 h.update(repr(x).encode())
 
-    put("v1", brian2.__version__, plan.dt, n_steps)
+    put("v2", brian2.__version__, plan.dt, n_steps)
     for name, p in plan.populations.items():
         put(name, p.kind, p.n)
         if p.kind == "lif":
-            put(p.method, tuple((q.name, q.kind) for q in p.ports))
+            put(p.method, tuple((q.name, q.kind) for q in p.ports),
+                sorted(shared_parameters(p, plan.dt)))
         elif p.kind == "poisson":
             put(p.rates.shape, p.rate_steps, plan.seed)
         else:

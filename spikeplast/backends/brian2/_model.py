@@ -26,8 +26,38 @@ __all__ = ["Model", "construct", "neuron_equations", "run_values"]
 _PORT_UNIT = {"current": "volt", "conductance": "siemens"}
 
 
-def neuron_equations(p: NeuronPlan) -> str:
-    """Brian2 equations of a LIF population with per-neuron constant parameters."""
+def _uniform(a: np.ndarray) -> bool:
+    return bool(a.size) and bool(np.all(a == a.flat[0]))
+
+
+def neuron_parameters(p: NeuronPlan, dt: float) -> dict[str, np.ndarray]:
+    """Every parameter of a LIF population by its Brian2 name (SI, one value per neuron)."""
+    conductance = any(q.kind == "conductance" for q in p.ports)
+    out = {k: v for k, v in p.params.items() if k != "c_m" or conductance}
+    out["ref"] = p.ref_steps * dt
+    for q in p.ports:
+        out[f"tau_{q.name}"] = q.tau
+        if q.e_rev is not None:
+            out[f"e_rev_{q.name}"] = q.e_rev
+    return out
+
+
+def shared_parameters(p: NeuronPlan, dt: float) -> frozenset[str]:
+    """Parameters with one value for the whole population: Brian2 ``(shared, constant)``
+    variables, so that expressions of them are computed once per step, not per neuron."""
+    return frozenset(k for k, v in neuron_parameters(p, dt).items() if _uniform(v))
+
+
+def _param_unit(name: str) -> str:
+    """Brian2 unit of a LIF parameter (time constants and refractoriness are times)."""
+    if name.startswith("tau") or name == "ref":
+        return "second"
+    return "farad" if name == "c_m" else "volt"
+
+
+def neuron_equations(p: NeuronPlan, dt: float) -> str:
+    """Brian2 equations of a LIF population; parameters are constant variables, shared
+    where uniform."""
     cur = [q.name for q in p.ports if q.kind == "current"]
     cond = [f"{q.name}*(e_rev_{q.name} - v)" for q in p.ports if q.kind == "conductance"]
     rhs = f"(v_rest - v + drive{''.join(' + ' + c for c in cur)})/tau_m"
@@ -35,15 +65,10 @@ def neuron_equations(p: NeuronPlan) -> str:
         rhs += f" + ({' + '.join(cond)})/c_m"
     lines = [f"dv/dt = {rhs} : volt (unless refractory)"]
     lines += [f"d{q.name}/dt = -{q.name}/tau_{q.name} : {_PORT_UNIT[q.kind]}" for q in p.ports]
-    lines += ["tau_m : second (constant)", "v_rest : volt (constant)",
-              "v_reset : volt (constant)", "v_th : volt (constant)", "drive : volt (constant)",
-              "ref : second (constant)"]
-    if cond:
-        lines.append("c_m : farad (constant)")
-    for q in p.ports:
-        lines.append(f"tau_{q.name} : second (constant)")
-        if q.kind == "conductance":
-            lines.append(f"e_rev_{q.name} : volt (constant)")
+    shared = shared_parameters(p, dt)
+    for k in neuron_parameters(p, dt):
+        flags = "shared, constant" if k in shared else "constant"
+        lines.append(f"{k} : {_param_unit(k)} ({flags})")
     return "\n".join(lines)
 
 
@@ -57,13 +82,9 @@ def run_values(plan: Plan) -> list[tuple[str, str, np.ndarray]]:
     for name, pop in plan.populations.items():
         g = f"pop_{name}"
         if isinstance(pop, NeuronPlan):
-            conductance = any(q.kind == "conductance" for q in pop.ports)
-            out += [(g, k, v) for k, v in pop.params.items() if k != "c_m" or conductance]
-            out.append((g, "ref", pop.ref_steps * plan.dt))
-            for q in pop.ports:
-                out.append((g, f"tau_{q.name}", q.tau))
-                if q.e_rev is not None:
-                    out.append((g, f"e_rev_{q.name}", q.e_rev))
+            shared = shared_parameters(pop, plan.dt)
+            out += [(g, k, v[:1] if k in shared else v)
+                    for k, v in neuron_parameters(pop, plan.dt).items()]
             out += [(g, var, v) for var, v in pop.init.items()]
         elif isinstance(pop, PoissonPlan) and pop.rates.shape[0] == 1:
             out.append((g, "rates", pop.rates[0]))
@@ -109,7 +130,7 @@ def construct(plan: Plan, b2: Any) -> Model:
 
     for name, pop in plan.populations.items():
         if isinstance(pop, NeuronPlan):
-            g = b2.NeuronGroup(pop.n, neuron_equations(pop), threshold="v > v_th",
+            g = b2.NeuronGroup(pop.n, neuron_equations(pop, plan.dt), threshold="v > v_th",
                                reset="v = v_reset", refractory="ref", method=pop.method,
                                clock=clock, name=f"pop_{name}", namespace={})
         elif isinstance(pop, PoissonPlan):

@@ -59,13 +59,26 @@ class _Pop:
 
 
 @dataclass(frozen=True)
-class _Source:
+class _Part:
+    """A source whose spikes are compacted: a neuron population or a live Poisson input.
+
+    All parts are stacked into one event vector of ``n_events`` entries (this part at
+    ``offset``), so one ``top_k`` and one delivery loop serve them all each step.
+    """
+
     name: str
-    kind: str  # "lif" | "poisson" | "spiketrain"
+    kind: str  # "lif" | "poisson"
     n: int
-    capacity: int  # K: compacted spikes per step (lif, poisson)
-    fanout: int  # F: padded row length (0: no outgoing synapses)
-    record: bool  # compacted indices are returned to the host
+    offset: int
+    record: bool  # its spike indices go to the host (spike monitor)
+
+
+@dataclass(frozen=True)
+class _Train:
+    """A spike-train source (replayed from the plan) with outgoing synapses."""
+
+    name: str
+    n: int
 
 
 @dataclass(frozen=True)
@@ -91,7 +104,11 @@ class _Config:
     delay_slots: int  # D
     inputs: int  # M
     pops: tuple[_Pop, ...]
-    sources: tuple[_Source, ...]
+    parts: tuple[_Part, ...]
+    n_events: int
+    capacity: int  # K: spikes per step the compacted buffer holds
+    fanout: int  # F of the event adjacency (0: no outgoing synapses)
+    trains: tuple[_Train, ...]
     state_mons: tuple[_StateMon, ...]
     weight_mons: tuple[_WeightMon, ...]
 
@@ -142,11 +159,9 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
         dt = params["dt"]
         coef = {p.name: coefficients(p.method, p.kinds, params["pops"][p.name], dt)
                 for p in cfg.pops}
-        adj = {}
-        for s in cfg.sources:
-            if s.fanout:
-                a = params["adj"][s.name]
-                adj[s.name] = (a["tgt"], a["dly"], params["weights"][a["wix"]])
+        adj = {name: (a["tgt"], a["dly"], params["weights"][a["wix"]])
+               for name, a in params["adj"].items()}
+        record = any(part.record for part in cfg.parts)
 
         def deliver(buf: Array, t: Array, name: str, idx: Array, start: Array, count: Array
                     ) -> Array:
@@ -195,32 +210,35 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
             # synapses: compact, deliver, apply what is due now
             out: dict[str, Any] = {}
             buf = carry["buf"] if D > 1 else jnp.zeros(M + 1, fdt)
-            for s in cfg.sources:
-                if s.kind == "spiketrain":
-                    csr = data["trains"][s.name]
-                    start = csr["offsets"][local]
-                    count = csr["offsets"][local + 1] - start
-                    if s.fanout:
-                        buf = deliver(buf, t, s.name, csr["idx"], start, count)
-                    continue
-                if s.kind == "poisson":
-                    prm = params["poisson"][s.name]
+            for tr in cfg.trains:
+                csr = data["trains"][tr.name]
+                start = csr["offsets"][local]
+                buf = deliver(buf, t, f"train/{tr.name}", csr["idx"], start,
+                              csr["offsets"][local + 1] - start)
+            masks = []
+            for part in cfg.parts:
+                if part.kind == "poisson":
+                    prm = params["poisson"][part.name]
                     row = jnp.minimum(t // prm["rate_steps"], prm["p"].shape[0] - 1)
                     key = jax.random.fold_in(prm["key"], t)
-                    mask = jax.random.uniform(key, (s.n,), fdt) < prm["p"][row]
+                    mask = jax.random.uniform(key, (part.n,), fdt) < prm["p"][row]
                 else:
-                    mask = spiked[s.name]
+                    mask = spiked[part.name]
+                out[f"count/{part.name}"] = jnp.sum(mask, dtype=jnp.int32)
+                masks.append(mask)
+            if cfg.parts:
+                mask = jnp.concatenate(masks) if len(masks) > 1 else masks[0]
                 n_spk = jnp.sum(mask, dtype=jnp.int32)
-                if s.capacity >= s.n:
-                    idx = jnp.nonzero(mask, size=s.n, fill_value=0)[0].astype(jnp.int32)
-                else:
-                    idx = jax.lax.top_k(mask.astype(fdt), s.capacity)[1].astype(jnp.int32)
-                count = jnp.minimum(n_spk, s.capacity)
-                if s.fanout:
-                    buf = deliver(buf, t, s.name, idx, 0, count)
-                out[f"count/{s.name}"] = n_spk
-                if s.record:
-                    out[f"idx/{s.name}"] = idx
+                if cfg.capacity >= cfg.n_events:
+                    idx = jnp.nonzero(mask, size=cfg.n_events, fill_value=0)[0]
+                else:  # float32 keys: top_k on float64 is several times slower on CPU
+                    idx = jax.lax.top_k(mask.astype(jnp.float32), cfg.capacity)[1]
+                idx = idx.astype(jnp.int32)
+                if cfg.fanout:
+                    buf = deliver(buf, t, "events", idx, 0, jnp.minimum(n_spk, cfg.capacity))
+                out["events/n"] = n_spk
+                if record:
+                    out["events/idx"] = idx
             if M:
                 slot = (t % D) * M if D > 1 else 0
                 incoming = jax.lax.dynamic_slice(buf, (slot,), (M,))
@@ -330,36 +348,29 @@ class JaxSimulation:
         weights = np.zeros(_bucket(n_w + 1), fdt)
         weights[:n_w] = np.concatenate([q.w for q in projs]) if projs else []
         monitored = set(plan.spike_monitors.values()) | set(plan.rate_monitors.values())
-        sources, adj = [], {}
-        cap0 = self.spike_capacity or 64
+        parts, trains, offset = [], [], 0
         for name, src in plan.populations.items():
-            out = [q for q in projs if q.source == name]
-            i = np.concatenate([q.i for q in out]) if out else np.zeros(0, np.int64)
-            fan = np.bincount(i, minlength=src.n) if i.size else np.zeros(src.n, np.int64)
-            bound = sum(q.fanout_mean for q in out) + 5 * np.sqrt(sum(q.fanout_var for q in out))
-            F = _bucket(max(int(fan.max()), int(np.ceil(bound)))) if fan.size and fan.max() else 0
-            if F:
-                tgt = np.concatenate([port_offset[(q.target, q.port)] + q.j for q in out])
-                dly = np.concatenate([q.delay_steps for q in out])
-                wix = np.concatenate([self._w_offset[q.name] + np.arange(q.n_synapses)
-                                      for q in out])
-                order = np.argsort(i, kind="stable")
-                rank = np.arange(i.size) - np.repeat(np.cumsum(fan) - fan, fan)
-                row, col = i[order], rank
-                a_t = np.full((src.n, F), M, np.int32)
-                a_d = np.zeros((src.n, F), np.int32)
-                a_w = np.full((src.n, F), n_w, np.int32)
-                a_t[row, col] = tgt[order]
-                a_d[row, col] = dly[order]
-                a_w[row, col] = wix[order]
-                adj[name] = {"tgt": a_t, "dly": a_d, "wix": a_w}
-            cap = 0 if isinstance(src, SpikeTrainPlan) else min(src.n, cap0)
-            if F or name in monitored or isinstance(src, NeuronPlan):
-                sources.append(_Source(name, src.kind, src.n, cap, F,
-                                       record=name in plan.spike_monitors.values()
-                                       and not isinstance(src, SpikeTrainPlan)))
-        self._sources = tuple(sources)
+            has_out = any(q.source == name and q.n_synapses for q in projs)
+            if isinstance(src, SpikeTrainPlan):
+                if has_out:
+                    trains.append(_Train(name, src.n))
+            elif isinstance(src, NeuronPlan) or has_out or name in monitored:
+                parts.append(_Part(name, src.kind, src.n, offset,
+                                   record=name in plan.spike_monitors.values()))
+                offset += src.n
+        self._parts, self._trains, self._n_events = tuple(parts), tuple(trains), offset
+        tables = {"events": [(p.name, p.offset) for p in parts]}
+        tables.update({f"train/{t.name}": [(t.name, 0)] for t in trains})
+        adj, fanout = {}, {}
+        for table, members in tables.items():
+            rows = sum(plan.populations[m].n for m, _ in members)
+            a = self._adjacency(rows, members, projs, port_offset, M, n_w)
+            if a is not None:
+                adj[table], fanout[table] = a, a["tgt"].shape[1]
+        self._capacity = min(self._n_events, self.spike_capacity or 64)
+        self._fanout = fanout.get("events", 0)
         self._D, self._M = D, M
+        self._tables = tables
 
         self._weight_mons = tuple(_WeightMon(m.name, m.synapses.size, m.every)
                                   for m in plan.weight_monitors.values())
@@ -382,46 +393,80 @@ class JaxSimulation:
             prm["ref_steps"] = p.ref_steps.astype(np.int32)
             pop_params[p.name] = prm
         poisson = {}
-        for s in sources:
-            src = plan.populations[s.name]
+        for part in parts:
+            src = plan.populations[part.name]
             if isinstance(src, PoissonPlan):
                 key = jax.random.fold_in(jax.random.PRNGKey(plan.seed),
-                                         list(plan.populations).index(s.name))
-                poisson[s.name] = {"p": np.asarray(src.rates * plan.dt, fdt),
-                                   "rate_steps": np.int32(src.rate_steps), "key": key}
+                                         list(plan.populations).index(part.name))
+                poisson[part.name] = {"p": np.asarray(src.rates * plan.dt, fdt),
+                                      "rate_steps": np.int32(src.rate_steps), "key": key}
         self._params = {"dt": fdt(plan.dt), "pops": pop_params, "adj": adj, "weights": weights,
                         "poisson": poisson, "mon_idx": mon_idx}
+
+    def _adjacency(self, rows: int, members: list[tuple[str, int]], projs: list[Any],
+                   port_offset: dict[tuple[str, str], int], M: int, n_w: int
+                   ) -> dict[str, np.ndarray] | None:
+        """Padded adjacency of the sources ``members`` (name, row offset) stacked in ``rows``
+        rows: flat target, delay (steps) and weight position of every synapse; padding
+        points at the input sink ``M`` and the zero weight ``n_w``."""
+        i, tgt, dly, wix = [], [], [], []
+        bound = 0.0
+        for name, off in members:
+            out = [q for q in projs if q.source == name and q.n_synapses]
+            if out:
+                bound = max(bound, sum(q.fanout_mean for q in out)
+                            + 5 * np.sqrt(sum(q.fanout_var for q in out)))
+            for q in out:
+                i.append(off + q.i)
+                tgt.append(port_offset[(q.target, q.port)] + q.j)
+                dly.append(q.delay_steps)
+                wix.append(self._w_offset[q.name] + np.arange(q.n_synapses))
+        if not i:
+            return None
+        i_all = np.concatenate(i)
+        fan = np.bincount(i_all, minlength=rows)
+        # pad to a bound of the fan-out distribution, not the realised maximum, so that a
+        # new seed keeps the same shapes (and compiled code)
+        F = _bucket(max(int(fan.max()), int(np.ceil(bound))))
+        order = np.argsort(i_all, kind="stable")
+        col = np.arange(i_all.size) - np.repeat(np.cumsum(fan) - fan, fan)
+        row = i_all[order]
+        a = {"tgt": np.full((rows, F), M, np.int32), "dly": np.zeros((rows, F), np.int32),
+             "wix": np.full((rows, F), n_w, np.int32)}
+        a["tgt"][row, col] = np.concatenate(tgt)[order]
+        a["dly"][row, col] = np.concatenate(dly)[order]
+        a["wix"][row, col] = np.concatenate(wix)[order]
+        return a
 
     def connectivity(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         """The synapses ``(i, j)`` per projection, decoded from the padded adjacency tables
         this backend propagates spikes through (sorted by ``(i, j)``)."""
         projs = list(self.plan.projections.values())
+        n_w = sum(q.n_synapses for q in projs)
         starts = np.array([self._w_offset[q.name] for q in projs] + [np.iinfo(np.int64).max])
-        out: dict[str, tuple[list[np.ndarray], list[np.ndarray]]] = {
-            q.name: ([], []) for q in projs}
-        for name, a in self._params["adj"].items():
-            rows, cols = np.nonzero(a["wix"] < sum(q.n_synapses for q in projs))
-            wix = a["wix"][rows, cols]
-            which = np.searchsorted(starts, wix, side="right") - 1
+        base = {(p.name, v): p.offset + k * p.n for p in self._pops
+                for k, v in enumerate(self.plan.populations[p.name].variables[1:])}
+        found: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {q.name: [] for q in projs}
+        for table, a in self._params["adj"].items():
+            rows, cols = np.nonzero(a["wix"] < n_w)
+            which = np.searchsorted(starts, a["wix"][rows, cols], side="right") - 1
             for k, q in enumerate(projs):
+                off = dict(self._tables[table]).get(q.source)
                 sel = which == k
-                if q.source == name and sel.any():
+                if off is not None and sel.any():
                     tgt = a["tgt"][rows[sel], cols[sel]]
-                    base = next(p.offset + i * p.n for p in self._pops if p.name == q.target
-                                for i, v in enumerate(self.plan.populations[p.name]
-                                                      .variables[1:]) if v == q.port)
-                    out[q.name][0].append(rows[sel])
-                    out[q.name][1].append(tgt - base)
+                    found[q.name].append((rows[sel] - off, tgt - base[(q.target, q.port)]))
         result = {}
         for q in projs:
-            i = np.concatenate(out[q.name][0]) if out[q.name][0] else np.zeros(0, np.int64)
-            j = np.concatenate(out[q.name][1]) if out[q.name][1] else np.zeros(0, np.int64)
+            i = np.concatenate([f[0] for f in found[q.name]] or [np.zeros(0, np.int64)])
+            j = np.concatenate([f[1] for f in found[q.name]] or [np.zeros(0, np.int64)])
             order = np.lexsort((j, i))
             result[q.name] = (i[order].astype(np.int64), j[order].astype(np.int64))
         return result
 
     def _config(self, length: int) -> _Config:
-        return _Config(self.dtype, length, self._D, self._M, self._pops, self._sources,
+        return _Config(self.dtype, length, self._D, self._M, self._pops, self._parts,
+                       self._n_events, self._capacity, self._fanout, self._trains,
                        self._state_mons, self._weight_mons)
 
     def initial_state(self) -> dict[str, Any]:
@@ -440,11 +485,9 @@ class JaxSimulation:
         return state
 
     # running
-    def _trains(self, t0: int, length: int) -> dict[str, Any]:
+    def _train_chunk(self, t0: int, length: int) -> dict[str, Any]:
         trains = {}
-        for s in self._sources:
-            if s.kind != "spiketrain" or not s.fanout:
-                continue
+        for s in self._trains:
             src = self.plan.populations[s.name]
             lo, hi = np.searchsorted(src.steps, [t0, t0 + length])
             idx = src.indices[lo:hi].astype(np.int32)
@@ -475,7 +518,7 @@ class JaxSimulation:
         while done < n_steps:
             length = min(self.chunk_steps, n_steps - done)
             t0 = t_start + done
-            data = {"trains": self._trains(t0, length),
+            data = {"trains": self._train_chunk(t0, length),
                     "rec0": {m.name: np.int32(-(-t0 // m.every) * m.every)
                              for m in self._state_mons + self._weight_mons}}
             fn = self._function(length, state, data)
@@ -499,39 +542,39 @@ class JaxSimulation:
         return fn
 
     def _overflowed(self, out: dict, t0: int) -> bool:
-        grown = {}
-        for s in self._sources:
-            key = f"count/{s.name}"
-            if key not in out["steps"] or s.capacity >= s.n:
-                continue
-            counts = out["steps"][key]
-            peak = int(counts.max()) if counts.size else 0
-            if peak > s.capacity:
-                step = t0 + int(np.argmax(counts > s.capacity))
-                if self.on_overflow == "raise":
-                    raise SimulationError(
-                        f"backend 'jax': population '{s.name}' emitted {peak} spikes in one "
-                        f"step (first at step {step}, t = {step * self.plan.dt:g} s) but the "
-                        f"spike buffer holds {s.capacity}; pass spike_capacity >= {peak} or "
-                        f"on_overflow='grow'.")
-                grown[s.name] = min(s.n, _pow2(peak + peak // 4 + 1))
-        if not grown:
+        """After a chunk: did a step hold more spikes than the buffer? Then grow it (or raise)
+        and tell the caller to run the chunk again."""
+        counts = out["steps"].get("events/n")
+        if counts is None or self._capacity >= self._n_events or not counts.size:
             return False
-        self._sources = tuple(
-            _Source(s.name, s.kind, s.n, grown.get(s.name, s.capacity), s.fanout, s.record)
-            for s in self._sources)
+        peak = int(counts.max())
+        if peak <= self._capacity:
+            return False
+        step = t0 + int(np.argmax(counts > self._capacity))
+        if self.on_overflow == "raise":
+            per = {p.name: int(out["steps"][f"count/{p.name}"][step - t0]) for p in self._parts}
+            worst = max(per, key=per.get)
+            raise SimulationError(
+                f"backend 'jax': {peak} spikes in one step (first at step {step}, "
+                f"t = {step * self.plan.dt:g} s; population '{worst}' emitted {per[worst]}) "
+                f"but the spike buffer holds {self._capacity}; pass spike_capacity >= {peak} "
+                f"or on_overflow='grow'.")
+        self._capacity = min(self._n_events, _pow2(peak + peak // 4 + 1))
         return True
 
     def _collect(self, rec: Recording, out: dict, t0: int, length: int) -> None:
         steps = out["steps"]
-        for s in self._sources:
-            if f"count/{s.name}" in steps:
-                rec.add_counts(s.name, steps[f"count/{s.name}"])
-            if s.record:
-                counts = steps[f"count/{s.name}"]
-                idx = steps[f"idx/{s.name}"]
-                sel = np.arange(idx.shape[1])[None, :] < counts[:, None]
-                rec.add_spikes(s.name, idx[sel], t0 + np.nonzero(sel)[0])
+        for part in self._parts:
+            rec.add_counts(part.name, steps[f"count/{part.name}"])
+        if any(part.record for part in self._parts):
+            counts = np.minimum(steps["events/n"], self._capacity)
+            idx = steps["events/idx"]
+            sel = np.arange(idx.shape[1])[None, :] < counts[:, None]
+            flat, step = idx[sel].astype(np.int64), t0 + np.nonzero(sel)[0]
+            for part in self._parts:
+                if part.record:
+                    mine = (flat >= part.offset) & (flat < part.offset + part.n)
+                    rec.add_spikes(part.name, flat[mine] - part.offset, step[mine])
         for m in self._state_mons:
             first = -(-t0 // m.every) * m.every
             n_rec = len(range(first, t0 + length, m.every))
