@@ -22,7 +22,7 @@ from brian2.units.allunits import amp, farad, hertz, metre, second, siemens, vol
 if getattr(sys.excepthook, "__name__", "") == "brian_excepthook":
     sys.excepthook = _hook
 
-from .errors import SpecError
+from .errors import SpecError  # noqa: E402
 
 __all__ = ["DIMS", "as_si", "fmt", "frozen_array", "fail", "SIFloat", "SIArray"]
 
