@@ -11,6 +11,7 @@ membrane potentials and is then self-sustained.
 from __future__ import annotations
 
 import spikeplast as sp
+from _ei import ei_network  # sibling module (models/ is on sys.path)
 from spikeplast import ms, mV, nS, pF
 
 
@@ -31,9 +32,6 @@ def build(n: int = 4000, p: float | None = None, seed: int = 0, we: float = 6.0,
         monitor: record spikes and population rates of both populations.
         record_v: record v, ge, gi of this many excitatory neurons every step.
     """
-    p = (0.02 if n == 4000 else min(1.0, 80 / n)) if p is None else p
-    n_exc = int(n * 0.8)
-
     def group(name: str, size: int) -> sp.LIF:
         return sp.LIF(
             name=name, n=size, tau_m=20 * ms, c_m=200 * pF, v_rest=-60 * mV, v_reset=-60 * mV,
@@ -44,19 +42,5 @@ def build(n: int = 4000, p: float | None = None, seed: int = 0, we: float = 6.0,
                   "gi": sp.Uniform(0 * nS, 400 * nS)},
         )
 
-    pops = (group("exc", n_exc), group("inh", n - n_exc))
-    projections = tuple(
-        sp.Projection(name=f"{src}_{tgt}", source=src, target=tgt,
-                      port="ge" if src == "exc" else "gi",
-                      connectivity=sp.FixedProbability(p=p),
-                      weight=(we if src == "exc" else wi) * nS)
-        for src in ("exc", "inh") for tgt in ("exc", "inh"))
-    monitors: tuple = ()
-    if monitor:
-        monitors = tuple(m(population=q) for q in ("exc", "inh")
-                         for m in (sp.SpikeMonitor, sp.RateMonitor))
-    if record_v:
-        monitors += (sp.StateMonitor(population="exc", variables=("v", "ge", "gi"),
-                                     indices=range(record_v)),)
-    return sp.Network(name="coba", dt=0.1 * ms, seed=seed, populations=pops,
-                      projections=projections, monitors=monitors)
+    return ei_network("coba", group, n=n, p=p, seed=seed, we=we * nS, wi=wi * nS,
+                      monitor=monitor, record_v=record_v)

@@ -58,7 +58,13 @@ def load_model(model: str) -> ModuleType:
     spec = importlib.util.spec_from_file_location(f"spikeplast_model_{path.stem}", path)
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    # like a script, a model file may import modules that sit beside it
+    folder = str(path.resolve().parent)
+    sys.path.insert(0, folder)
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(folder)
     if not callable(getattr(module, "build", None)):
         raise SystemExit(f"spikeplast: model file {path} defines no build() function returning "
                          f"a Network")
