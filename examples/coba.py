@@ -4,9 +4,8 @@
     python examples/coba.py --backend brian2
 """
 
-from _run import run_example
-
 import coba
+from _run import run_example
 
 if __name__ == "__main__":
     run_example(coba, __doc__, "coba.png")

@@ -4,9 +4,8 @@
     python examples/cuba.py --backend brian2
 """
 
-from _run import run_example
-
 import cuba
+from _run import run_example
 
 if __name__ == "__main__":
     run_example(cuba, __doc__, "cuba.png")

@@ -10,8 +10,9 @@ membrane potentials and is then self-sustained.
 
 from __future__ import annotations
 
-import spikeplast as sp
 from _ei import ei_network  # sibling module (models/ is on sys.path)
+
+import spikeplast as sp
 from spikeplast import ms, mV, nS, pF
 
 

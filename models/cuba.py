@@ -8,8 +8,9 @@ Brian2 gives about 5.7 Hz per neuron.
 
 from __future__ import annotations
 
-import spikeplast as sp
 from _ei import ei_network  # sibling module (models/ is on sys.path)
+
+import spikeplast as sp
 from spikeplast import ms, mV
 
 
