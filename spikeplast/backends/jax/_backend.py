@@ -138,6 +138,17 @@ def _pow2(x: int) -> int:
     return 1 << max(0, int(x) - 1).bit_length()
 
 
+def _compact(a: np.ndarray, dtype: Any) -> np.ndarray:
+    """A parameter as a scalar when every neuron has the same value, else per neuron.
+
+    Scalars keep the step's memory traffic to the state arrays (as Brian2's shared
+    variables do); the shape is part of the compiled signature, so changing a uniform
+    value still reuses the compiled code.
+    """
+    a = np.asarray(a)
+    return np.asarray(a.flat[0], dtype) if a.size and np.all(a == a.flat[0]) else a.astype(dtype)
+
+
 def _bucket(x: int) -> int:
     """Round a fan-out up to 4 sizes per octave, so that a new seed or connectivity with a
     slightly different largest fan-out keeps the same shapes (and compiled code)."""
@@ -161,7 +172,6 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
                 for p in cfg.pops}
         adj = {name: (a["tgt"], a["dly"], params["weights"][a["wix"]])
                for name, a in params["adj"].items()}
-        record = any(part.record for part in cfg.parts)
 
         def deliver(buf: Array, t: Array, name: str, idx: Array, start: Array, count: Array
                     ) -> Array:
@@ -204,6 +214,9 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
                 xs = [s[f"x{k}"] for k in range(len(p.kinds))]
                 v, xs = integrate(p.method, p.kinds, prm, coef[p.name], dt, s["v"], xs, active)
                 spk = active & (v > prm["v_th"])
+                # materialise v and the spikes once: without the barrier XLA recomputes the
+                # whole update inside every consumer (reset, lastspike, compaction)
+                v, spk, xs = jax.lax.optimization_barrier((v, spk, xs))
                 spiked[p.name] = spk
                 new_pops[p.name] = {"v": v, "lastspike": s["lastspike"],
                                     **{f"x{k}": x for k, x in enumerate(xs)}}
@@ -224,21 +237,21 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
                     mask = jax.random.uniform(key, (part.n,), fdt) < prm["p"][row]
                 else:
                     mask = spiked[part.name]
-                out[f"count/{part.name}"] = jnp.sum(mask, dtype=jnp.int32)
                 masks.append(mask)
             if cfg.parts:
                 mask = jnp.concatenate(masks) if len(masks) > 1 else masks[0]
                 n_spk = jnp.sum(mask, dtype=jnp.int32)
                 if cfg.capacity >= cfg.n_events:
                     idx = jnp.nonzero(mask, size=cfg.n_events, fill_value=0)[0]
-                else:  # float32 keys: top_k on float64 is several times slower on CPU
+                else:
+                    # float32 keys: top_k on float64 is several times slower on CPU; only
+                    # the indices may be used (using the values makes XLA sort the mask)
                     idx = jax.lax.top_k(mask.astype(jnp.float32), cfg.capacity)[1]
                 idx = idx.astype(jnp.int32)
                 if cfg.fanout:
                     buf = deliver(buf, t, "events", idx, 0, jnp.minimum(n_spk, cfg.capacity))
                 out["events/n"] = n_spk
-                if record:
-                    out["events/idx"] = idx
+                out["events/idx"] = idx
             if M:
                 slot = (t % D) * M if D > 1 else 0
                 incoming = jax.lax.dynamic_slice(buf, (slot,), (M,))
@@ -385,12 +398,12 @@ class JaxSimulation:
                         for m in plan.weight_monitors.values()})
         pop_params = {}
         for p in plan.neurons():
-            prm = {k: np.asarray(v, fdt) for k, v in p.params.items()}
+            prm = {k: _compact(v, fdt) for k, v in p.params.items()}
             for k, q in enumerate(p.ports):
-                prm[f"tau_{k}"] = np.asarray(q.tau, fdt)
+                prm[f"tau_{k}"] = _compact(q.tau, fdt)
                 if q.e_rev is not None:
-                    prm[f"e_rev_{k}"] = np.asarray(q.e_rev, fdt)
-            prm["ref_steps"] = p.ref_steps.astype(np.int32)
+                    prm[f"e_rev_{k}"] = _compact(q.e_rev, fdt)
+            prm["ref_steps"] = _compact(p.ref_steps, np.int32)
             pop_params[p.name] = prm
         poisson = {}
         for part in parts:
@@ -552,29 +565,33 @@ class JaxSimulation:
             return False
         step = t0 + int(np.argmax(counts > self._capacity))
         if self.on_overflow == "raise":
-            per = {p.name: int(out["steps"][f"count/{p.name}"][step - t0]) for p in self._parts}
+            held = out["steps"]["events/idx"][step - t0]
+            per = {p.name: int(np.sum((held >= p.offset) & (held < p.offset + p.n)))
+                   for p in self._parts}
             worst = max(per, key=per.get)
             raise SimulationError(
                 f"backend 'jax': {peak} spikes in one step (first at step {step}, "
-                f"t = {step * self.plan.dt:g} s; population '{worst}' emitted {per[worst]}) "
-                f"but the spike buffer holds {self._capacity}; pass spike_capacity >= {peak} "
-                f"or on_overflow='grow'.")
-        self._capacity = min(self._n_events, _pow2(peak + peak // 4 + 1))
+                f"t = {step * self.plan.dt:g} s; population '{worst}' emitted at least "
+                f"{per[worst]} of the first {self._capacity}) but the spike buffer holds "
+                f"{self._capacity}; pass spike_capacity >= {peak} or on_overflow='grow'.")
+        # a full buffer only tells "more than K": at least double it
+        self._capacity = min(self._n_events, max(2 * self._capacity,
+                                                 _pow2(peak + peak // 4 + 1)))
         return True
 
     def _collect(self, rec: Recording, out: dict, t0: int, length: int) -> None:
         steps = out["steps"]
-        for part in self._parts:
-            rec.add_counts(part.name, steps[f"count/{part.name}"])
-        if any(part.record for part in self._parts):
+        if self._parts:
+            # per-population counts and spikes from the compacted indices of every step
             counts = np.minimum(steps["events/n"], self._capacity)
             idx = steps["events/idx"]
             sel = np.arange(idx.shape[1])[None, :] < counts[:, None]
-            flat, step = idx[sel].astype(np.int64), t0 + np.nonzero(sel)[0]
+            flat, local = idx[sel].astype(np.int64), np.nonzero(sel)[0]
             for part in self._parts:
+                mine = (flat >= part.offset) & (flat < part.offset + part.n)
+                rec.add_counts(part.name, np.bincount(local[mine], minlength=length))
                 if part.record:
-                    mine = (flat >= part.offset) & (flat < part.offset + part.n)
-                    rec.add_spikes(part.name, flat[mine] - part.offset, step[mine])
+                    rec.add_spikes(part.name, flat[mine] - part.offset, t0 + local[mine])
         for m in self._state_mons:
             first = -(-t0 // m.every) * m.every
             n_rec = len(range(first, t0 + length, m.every))
