@@ -37,7 +37,7 @@ import numpy as np
 from ...errors import SimulationError, SpecError, UnsupportedFeature
 from ...lowering import Plan
 from ...results import Recording
-from ._model import Model, construct, run_values, shared_parameters
+from ._model import Model, blocks, construct, run_values, shared_parameters, synapse_groups
 
 __all__ = ["Brian2Simulation", "build", "check", "default_cache_dir", "TARGETS"]
 
@@ -94,12 +94,13 @@ def structure_key(plan: Plan, n_steps: int) -> str:
             else:
                 h.update(repr(x).encode())
 
-    put("v2", brian2.__version__, plan.dt, n_steps)
+    put("v3", brian2.__version__, plan.dt, n_steps)
+    for b in blocks(plan):
+        put(b, sorted(shared_parameters(plan, b)))
     for name, p in plan.populations.items():
         put(name, p.kind, p.n)
         if p.kind == "lif":
-            put(p.method, tuple((q.name, q.kind) for q in p.ports),
-                sorted(shared_parameters(p, plan.dt)))
+            put(p.method, tuple((q.name, q.kind) for q in p.ports))
         elif p.kind == "poisson":
             put(p.rates.shape, p.rate_steps, plan.seed)
         else:
@@ -377,9 +378,9 @@ class Brian2Simulation:
                 for name, mon in model.weight_mons.items():
                     out[f"weights/{name}/t"] = np.asarray(mon.t_[:])
                     out[f"weights/{name}/w"] = np.asarray(mon.w_).T
-                for name, syn in model.synapses.items():
-                    out[f"synapses/{name}/i"] = np.asarray(syn.i[:])
-                    out[f"synapses/{name}/j"] = np.asarray(syn.j[:])
+                for name, syn in model.synapses.items():  # raw, as standalone writes them
+                    out[f"synapses/{name}/i"] = syn.variables["_synaptic_pre"].get_value()
+                    out[f"synapses/{name}/j"] = syn.variables["_synaptic_post"].get_value()
             finally:
                 b2.prefs.codegen.target = old_target
         self.timings["compile"] = 0.0
@@ -407,10 +408,15 @@ class Brian2Simulation:
             t = out[f"weights/{mon}/t"]
             rec.add_weights(mon, out[f"weights/{mon}/w"].reshape(-1, m.synapses.size)[:t.size],
                             steps_of(t))
-        self.last_connectivity = {
-            name: (out[f"synapses/{name}/i"].astype(np.int64),
-                   out[f"synapses/{name}/j"].astype(np.int64))
-            for name in plan.projections if f"synapses/{name}/i" in out}
+        # split each Synapses object's (i, j) back into its projections, in creation order;
+        # Brian2 stores indices into the whole NeuronGroup, so subtract subgroup offsets
+        first_of = {m: first for b in blocks(plan) for m, first, _ in b.members}
+        self.last_connectivity = {}
+        for sg in synapse_groups(plan):
+            i = out[f"synapses/{sg.name}/i"].astype(np.int64) - first_of.get(sg.source, 0)
+            j = out[f"synapses/{sg.name}/j"].astype(np.int64)
+            for name, start, n, first in sg.members:
+                self.last_connectivity[name] = (i[start:start + n], j[start:start + n] - first)
         return rec
 
     def connectivity(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:

@@ -1,9 +1,18 @@
 """Translate a plan into Brian2 objects, fed from the plan's arrays.
 
 Every value that may change between runs of one structure — neuron parameters,
-initial values, weights, delays, Poisson rates — is a per-element Brian2
-variable, set after construction (runtime) or through ``run_args``
-(C++ standalone), so the generated code depends only on the structure.
+initial values, weights, delays, Poisson rates — is a Brian2 variable set after
+construction (runtime) or through ``run_args`` (C++ standalone), so the
+generated code depends only on the structure. Parameters with one value for a
+whole group are ``(shared, constant)``, so Brian2 computes expressions of them
+once per step.
+
+To generate and compile as little code as a hand-written script would, LIF
+populations with the same equations (method and ports) share one
+``NeuronGroup`` (a *block*; each population is a subgroup of it), and
+projections from the same source onto the same port of the same block share
+one ``Synapses`` object (a *synapse group*). Results are split back per
+population and projection.
 
 Slots map onto Brian2's default ``when`` values: inputs emit in ``thresholds``
 before delivery, neurons integrate in ``groups``, synapses deliver in
@@ -20,32 +29,100 @@ import numpy as np
 
 from ...lowering import NeuronPlan, Plan, PoissonPlan, SpikeTrainPlan
 
-__all__ = ["Model", "construct", "neuron_equations", "run_values"]
+__all__ = ["Model", "Block", "SynapseGroup", "blocks", "synapse_groups", "construct",
+           "neuron_equations", "run_values", "shared_parameters"]
 
 #: unit names of the port kinds
 _PORT_UNIT = {"current": "volt", "conductance": "siemens"}
+
+
+@dataclass(frozen=True)
+class Block:
+    """LIF populations with identical equations, simulated as one ``NeuronGroup``.
+
+    ``members`` are ``(population, first neuron in the block, n)``.
+    """
+
+    name: str
+    members: tuple[tuple[str, int, int], ...]
+
+    @property
+    def n(self) -> int:
+        return sum(m[2] for m in self.members)
+
+
+@dataclass(frozen=True)
+class SynapseGroup:
+    """Projections from one source onto one port of one block, as one ``Synapses``.
+
+    ``members`` are ``(projection, first synapse in the group, n synapses, first
+    neuron of the projection's target in the block)``.
+    """
+
+    name: str
+    source: str
+    block: str
+    port: str
+    kind: str
+    members: tuple[tuple[str, int, int, int], ...]
+
+
+def blocks(plan: Plan) -> list[Block]:
+    """The neuron blocks of a plan, in population order."""
+    groups: dict[tuple, list[NeuronPlan]] = {}
+    for p in plan.neurons():
+        key = (p.method, tuple((q.name, q.kind) for q in p.ports))
+        groups.setdefault(key, []).append(p)
+    out = []
+    for k, members in enumerate(groups.values()):
+        firsts = np.cumsum([0] + [p.n for p in members])
+        out.append(Block(f"neurons_{k}", tuple((p.name, int(f), p.n)
+                                               for p, f in zip(members, firsts))))
+    return out
+
+
+def synapse_groups(plan: Plan) -> list[SynapseGroup]:
+    """The synapse groups of a plan (projections with synapses only)."""
+    where = {m: (b.name, first) for b in blocks(plan) for m, first, _ in b.members}
+    groups: dict[tuple, list[tuple[str, int, int, int]]] = {}
+    kinds: dict[tuple, str] = {}
+    for name, q in plan.projections.items():
+        if q.n_synapses == 0:
+            continue
+        block, first = where[q.target]
+        key = (q.source, block, q.port)
+        members = groups.setdefault(key, [])
+        start = sum(m[2] for m in members)
+        members.append((name, start, q.n_synapses, first))
+        kinds[key] = q.port_kind
+    return [SynapseGroup(f"syn_{k}", src, block, port, kinds[(src, block, port)], tuple(m))
+            for k, ((src, block, port), m) in enumerate(groups.items())]
 
 
 def _uniform(a: np.ndarray) -> bool:
     return bool(a.size) and bool(np.all(a == a.flat[0]))
 
 
-def neuron_parameters(p: NeuronPlan, dt: float) -> dict[str, np.ndarray]:
-    """Every parameter of a LIF population by its Brian2 name (SI, one value per neuron)."""
-    conductance = any(q.kind == "conductance" for q in p.ports)
-    out = {k: v for k, v in p.params.items() if k != "c_m" or conductance}
-    out["ref"] = p.ref_steps * dt
-    for q in p.ports:
-        out[f"tau_{q.name}"] = q.tau
+def neuron_parameters(plan: Plan, block: Block) -> dict[str, np.ndarray]:
+    """Every parameter of a block by its Brian2 name (SI, one value per neuron)."""
+    pops = [plan.populations[m] for m, _, _ in block.members]
+    first = pops[0]
+    cat = lambda f: np.concatenate([f(p) for p in pops])  # noqa: E731
+    conductance = any(q.kind == "conductance" for q in first.ports)
+    out = {k: cat(lambda p, k=k: p.params[k]) for k in first.params
+           if k != "c_m" or conductance}
+    out["ref"] = cat(lambda p: p.ref_steps * plan.dt)
+    for k, q in enumerate(first.ports):
+        out[f"tau_{q.name}"] = cat(lambda p, k=k: p.ports[k].tau)
         if q.e_rev is not None:
-            out[f"e_rev_{q.name}"] = q.e_rev
+            out[f"e_rev_{q.name}"] = cat(lambda p, k=k: p.ports[k].e_rev)
     return out
 
 
-def shared_parameters(p: NeuronPlan, dt: float) -> frozenset[str]:
-    """Parameters with one value for the whole population: Brian2 ``(shared, constant)``
+def shared_parameters(plan: Plan, block: Block) -> frozenset[str]:
+    """Parameters with one value for the whole block: Brian2 ``(shared, constant)``
     variables, so that expressions of them are computed once per step, not per neuron."""
-    return frozenset(k for k, v in neuron_parameters(p, dt).items() if _uniform(v))
+    return frozenset(k for k, v in neuron_parameters(plan, block).items() if _uniform(v))
 
 
 def _param_unit(name: str) -> str:
@@ -55,9 +132,10 @@ def _param_unit(name: str) -> str:
     return "farad" if name == "c_m" else "volt"
 
 
-def neuron_equations(p: NeuronPlan, dt: float) -> str:
-    """Brian2 equations of a LIF population; parameters are constant variables, shared
-    where uniform."""
+def neuron_equations(plan: Plan, block: Block) -> str:
+    """Brian2 equations of a block; parameters are constant variables, shared where
+    uniform."""
+    p = plan.populations[block.members[0][0]]
     cur = [q.name for q in p.ports if q.kind == "current"]
     cond = [f"{q.name}*(e_rev_{q.name} - v)" for q in p.ports if q.kind == "conductance"]
     rhs = f"(v_rest - v + drive{''.join(' + ' + c for c in cur)})/tau_m"
@@ -65,8 +143,8 @@ def neuron_equations(p: NeuronPlan, dt: float) -> str:
         rhs += f" + ({' + '.join(cond)})/c_m"
     lines = [f"dv/dt = {rhs} : volt (unless refractory)"]
     lines += [f"d{q.name}/dt = -{q.name}/tau_{q.name} : {_PORT_UNIT[q.kind]}" for q in p.ports]
-    shared = shared_parameters(p, dt)
-    for k in neuron_parameters(p, dt):
+    shared = shared_parameters(plan, block)
+    for k in neuron_parameters(plan, block):
         flags = "shared, constant" if k in shared else "constant"
         lines.append(f"{k} : {_param_unit(k)} ({flags})")
     return "\n".join(lines)
@@ -79,19 +157,21 @@ def run_values(plan: Plan) -> list[tuple[str, str, np.ndarray]]:
     so a cached project can be run without constructing any Brian2 object.
     """
     out: list[tuple[str, str, np.ndarray]] = []
+    for b in blocks(plan):
+        shared = shared_parameters(plan, b)
+        out += [(b.name, k, v[:1] if k in shared else v)
+                for k, v in neuron_parameters(plan, b).items()]
+        pops = [plan.populations[m] for m, _, _ in b.members]
+        out += [(b.name, var, np.concatenate([p.init[var] for p in pops]))
+                for var in pops[0].variables]
     for name, pop in plan.populations.items():
-        g = f"pop_{name}"
-        if isinstance(pop, NeuronPlan):
-            shared = shared_parameters(pop, plan.dt)
-            out += [(g, k, v[:1] if k in shared else v)
-                    for k, v in neuron_parameters(pop, plan.dt).items()]
-            out += [(g, var, v) for var, v in pop.init.items()]
-        elif isinstance(pop, PoissonPlan) and pop.rates.shape[0] == 1:
-            out.append((g, "rates", pop.rates[0]))
-    for name, q in plan.projections.items():
-        if q.n_synapses:
-            out.append((f"syn_{name}", "w", q.w))
-            out.append((f"syn_{name}_pre", "delay", q.delay_steps * plan.dt))
+        if isinstance(pop, PoissonPlan) and pop.rates.shape[0] == 1:
+            out.append((f"pop_{name}", "rates", pop.rates[0]))
+    for g in synapse_groups(plan):
+        qs = [plan.projections[m[0]] for m in g.members]
+        out.append((g.name, "w", np.concatenate([q.w for q in qs])))
+        out.append((f"{g.name}_pre", "delay",
+                    np.concatenate([q.delay_steps for q in qs]) * plan.dt))
     return [(o, v, np.asarray(a, np.float64)) for o, v, a in out]
 
 
@@ -102,13 +182,14 @@ class Model:
     Attributes:
         objects: everything to put into a ``brian2.Network``.
         values: the Brian2 ``Variable`` of each entry of :func:`run_values`, in order.
-        spike_mons / rate_mons / state_mons / weight_mons / synapses: the Brian2
-            monitor or Synapses object per spikeplast name.
+        views: population name -> its group or subgroup.
+        synapses: synapse group name -> ``Synapses``.
+        spike_mons / rate_mons / state_mons / weight_mons: monitor per spikeplast name.
     """
 
     objects: list[Any] = field(default_factory=list)
     values: list[Any] = field(default_factory=list)
-    groups: dict[str, Any] = field(default_factory=dict)
+    views: dict[str, Any] = field(default_factory=dict)
     synapses: dict[str, Any] = field(default_factory=dict)
     spike_mons: dict[str, Any] = field(default_factory=dict)
     rate_mons: dict[str, Any] = field(default_factory=dict)
@@ -128,12 +209,19 @@ def construct(plan: Plan, b2: Any) -> Model:
             clocks[k] = b2.Clock(dt=k * dt, name=f"clock_every_{k}")
         return clocks[k]
 
+    owners: dict[str, Any] = {}
+    groups: dict[str, Any] = {}
+    for b in blocks(plan):
+        p = plan.populations[b.members[0][0]]
+        g = b2.NeuronGroup(b.n, neuron_equations(plan, b), threshold="v > v_th",
+                           reset="v = v_reset", refractory="ref", method=p.method,
+                           clock=clock, name=b.name, namespace={})
+        groups[b.name] = owners[b.name] = g
+        m.objects.append(g)
+        for pop, first, n in b.members:
+            m.views[pop] = g if n == b.n else g[first:first + n]
     for name, pop in plan.populations.items():
-        if isinstance(pop, NeuronPlan):
-            g = b2.NeuronGroup(pop.n, neuron_equations(pop, plan.dt), threshold="v > v_th",
-                               reset="v = v_reset", refractory="ref", method=pop.method,
-                               clock=clock, name=f"pop_{name}", namespace={})
-        elif isinstance(pop, PoissonPlan):
+        if isinstance(pop, PoissonPlan):
             if pop.rates.shape[0] == 1:
                 g = b2.PoissonGroup(pop.n, rates=pop.rates[0] * b2.Hz, clock=clock,
                                     name=f"pop_{name}")
@@ -142,40 +230,42 @@ def construct(plan: Plan, b2: Any) -> Model:
                                    name=f"rates_{name}")
                 g = b2.PoissonGroup(pop.n, rates=f"rates_{name}(t, i)", clock=clock,
                                     name=f"pop_{name}", namespace={f"rates_{name}": ta})
-        else:
-            assert isinstance(pop, SpikeTrainPlan)
+        elif isinstance(pop, SpikeTrainPlan):
             g = b2.SpikeGeneratorGroup(pop.n, pop.indices.astype(np.int32),
                                        pop.steps * dt, clock=clock, name=f"pop_{name}")
-        m.groups[name] = g
-        m.objects.append(g)
-    for name, q in plan.projections.items():
-        if q.n_synapses == 0:
+        else:
             continue
-        unit = _PORT_UNIT[q.port_kind]
-        s = b2.Synapses(m.groups[q.source], m.groups[q.target], model=f"w : {unit}",
-                        on_pre=f"{q.port}_post += w", clock=clock, name=f"syn_{name}",
-                        namespace={})
-        s.connect(i=q.i.astype(np.int32), j=q.j.astype(np.int32))
-        s.delay = q.delay_steps * dt
-        m.synapses[name] = s
+        m.views[name] = owners[f"pop_{name}"] = g
+        m.objects.append(g)
+    for sg in synapse_groups(plan):
+        qs = [plan.projections[mem[0]] for mem in sg.members]
+        s = b2.Synapses(m.views[sg.source], groups[sg.block],
+                        model=f"w : {_PORT_UNIT[sg.kind]}", on_pre=f"{sg.port}_post += w",
+                        clock=clock, name=sg.name, namespace={})
+        s.connect(i=np.concatenate([q.i for q in qs]).astype(np.int32),
+                  j=np.concatenate([q.j + mem[3] for q, mem in zip(qs, sg.members)])
+                  .astype(np.int32))
+        s.delay = np.concatenate([q.delay_steps for q in qs]) * dt
+        m.synapses[sg.name] = owners[sg.name] = s
+        owners[f"{sg.name}_pre"] = s.pre
         m.objects.append(s)
     for mon, pop in plan.spike_monitors.items():
-        m.spike_mons[mon] = b2.SpikeMonitor(m.groups[pop], name=f"spikes_{mon}")
+        m.spike_mons[mon] = b2.SpikeMonitor(m.views[pop], name=f"spikes_{mon}")
     for mon, pop in plan.rate_monitors.items():
-        m.rate_mons[mon] = b2.PopulationRateMonitor(m.groups[pop], name=f"rate_{mon}")
+        m.rate_mons[mon] = b2.PopulationRateMonitor(m.views[pop], name=f"rate_{mon}")
     for mon, st in plan.state_monitors.items():
-        m.state_mons[mon] = b2.StateMonitor(m.groups[st.population], list(st.variables),
+        m.state_mons[mon] = b2.StateMonitor(m.views[st.population], list(st.variables),
                                             record=st.indices.astype(np.int32), when="start",
                                             clock=clock_every(st.every), name=f"state_{mon}")
     for mon, wm in plan.weight_monitors.items():
-        syn = m.synapses.get(wm.projection)
-        if syn is None or wm.synapses.size == 0:
+        found = [(sg, mem) for sg in synapse_groups(plan) for mem in sg.members
+                 if mem[0] == wm.projection]
+        if not found or wm.synapses.size == 0:
             continue
-        m.weight_mons[mon] = b2.StateMonitor(syn, "w", record=wm.synapses.astype(np.int32),
-                                             when="start", clock=clock_every(wm.every),
-                                             name=f"weights_{mon}")
-    owners = {o.name: o for o in m.objects}
-    owners.update({f"{s.name}_pre": s.pre for s in m.synapses.values()})
+        sg, mem = found[0]
+        m.weight_mons[mon] = b2.StateMonitor(
+            m.synapses[sg.name], "w", record=(mem[1] + wm.synapses).astype(np.int32),
+            when="start", clock=clock_every(wm.every), name=f"weights_{mon}")
     m.values = [owners[o].variables[v] for o, v, _ in run_values(plan)]
     m.objects += [*m.spike_mons.values(), *m.rate_mons.values(), *m.state_mons.values(),
                   *m.weight_mons.values()]
