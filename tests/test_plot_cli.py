@@ -80,3 +80,13 @@ def test_cli_reports_spec_errors_without_traceback(tmp_path, capsys):
     assert main(["run", str(model)]) == 2
     assert "SpecError" in capsys.readouterr().err
     _ = mV
+
+
+@pytest.mark.brian2
+def test_cli_runs_coba_on_brian2(tmp_path, monkeypatch):
+    monkeypatch.setenv("SPIKEPLAST_CACHE", str(tmp_path / "cache"))
+    out = tmp_path / "coba.npz"
+    assert main(["run", "coba", "--backend", "brian2", "--duration", "100ms",
+                 "--set", "n=400", "--out", str(out)]) == 0
+    res = sp.load_results(out)
+    assert res.backend == "brian2" and len(res.spikes["exc"]) > 0
