@@ -3,65 +3,75 @@
 Write a network spec, then ``simulate(net, 1*second, backend="jax")`` or
 ``backend="brian2"``. Units are Brian2's, re-exported here (``ms``, ``mV``, ...).
 """
+# ruff: noqa: E402 - the excepthook must be captured before brian2 is imported
 
+import sys as _sys
+
+_hook = _sys.excepthook
 from brian2.units import (
-                          Hz,
-                          amp,
-                          farad,
-                          hertz,
-                          kHz,
-                          mA,
-                          mS,
-                          ms,
-                          msecond,
-                          mV,
-                          mvolt,
-                          nA,
-                          nF,
-                          nS,
-                          pA,
-                          pF,
-                          second,
-                          siemens,
-                          uA,
-                          uF,
-                          uS,
-                          volt,
+    Hz,
+    amp,
+    farad,
+    hertz,
+    kHz,
+    mA,
+    mS,
+    ms,
+    msecond,
+    mV,
+    mvolt,
+    nA,
+    nF,
+    nS,
+    pA,
+    pF,
+    second,
+    siemens,
+    uA,
+    uF,
+    uS,
+    volt,
 )
+
+# importing brian2 replaces sys.excepthook with one that asks users to report every
+# uncaught exception (spikeplast's SpecErrors included) as a Brian2 bug: put ours back
+if getattr(_sys.excepthook, "__name__", "") == "brian_excepthook":
+    _sys.excepthook = _hook
 
 from .compare import Comparison, compare
 from .errors import (
-                          ResultsFileError,
-                          SimulationError,
-                          SpecError,
-                          SpikeplastError,
-                          UnsupportedFeature,
+    ResultsFileError,
+    SimulationError,
+    SpecError,
+    SpikeplastError,
+    UnsupportedFeature,
 )
 from .lowering import Plan, lower
 from .results import RateTrace, Results, SpikeTrains, StateTrace, WeightTrace, load_results
 from .simulate import build, simulate
 from .spec import (
-                          LIF,
-                          AllToAll,
-                          ConductancePort,
-                          CurrentPort,
-                          DenseMatrix,
-                          FixedInDegree,
-                          FixedOutDegree,
-                          FixedProbability,
-                          FromIndices,
-                          Network,
-                          Normal,
-                          OneToOne,
-                          PoissonInput,
-                          Projection,
-                          RateMonitor,
-                          SpikeMonitor,
-                          SpikeTrainInput,
-                          StateMonitor,
-                          TimedRates,
-                          Uniform,
-                          WeightMonitor,
+    LIF,
+    STDP,
+    AllToAll,
+    ConductancePort,
+    CurrentPort,
+    DenseMatrix,
+    FixedInDegree,
+    FixedOutDegree,
+    FixedProbability,
+    FromIndices,
+    Network,
+    Normal,
+    OneToOne,
+    PoissonInput,
+    Projection,
+    RateMonitor,
+    SpikeMonitor,
+    SpikeTrainInput,
+    StateMonitor,
+    TimedRates,
+    Uniform,
+    WeightMonitor,
 )
 
 __version__ = "0.1.0"
@@ -71,7 +81,7 @@ __all__ = [
     "Network", "LIF", "CurrentPort", "ConductancePort", "PoissonInput", "SpikeTrainInput",
     "TimedRates", "Projection", "AllToAll", "OneToOne", "FixedProbability", "FixedInDegree",
     "FixedOutDegree", "FromIndices", "DenseMatrix", "SpikeMonitor", "StateMonitor",
-    "RateMonitor", "WeightMonitor", "Uniform", "Normal",
+    "RateMonitor", "WeightMonitor", "Uniform", "Normal", "STDP",
     # running
     "lower", "Plan", "build", "simulate", "compare", "Comparison",
     # results

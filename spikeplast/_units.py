@@ -8,21 +8,13 @@ names the object, the field and the expected unit, and are stored as SI floats
 
 from __future__ import annotations
 
-import sys
 from typing import Any
 
 import numpy as np
+from brian2.units import fundamentalunits as fu
+from brian2.units.allunits import amp, farad, hertz, metre, second, siemens, volt
 
-_hook = sys.excepthook
-from brian2.units import fundamentalunits as fu  # noqa: E402 - imports all of brian2
-from brian2.units.allunits import amp, farad, hertz, metre, second, siemens, volt  # noqa: E402
-
-# importing brian2 replaces sys.excepthook with one that asks users to report every
-# exception (spikeplast's SpecErrors included) as a Brian2 bug; put the previous one back
-if getattr(sys.excepthook, "__name__", "") == "brian_excepthook":
-    sys.excepthook = _hook
-
-from .errors import SpecError  # noqa: E402
+from .errors import SpecError
 
 __all__ = ["DIMS", "as_si", "fmt", "frozen_array", "fail", "SIFloat", "SIArray"]
 

@@ -4,6 +4,7 @@ from ._inputs import PoissonInput, ResolvedRates, SpikeTrainInput, TimedRates
 from ._monitors import RateMonitor, SpikeMonitor, StateMonitor, WeightMonitor
 from ._network import Network, steps_of
 from ._neurons import LIF, METHODS, ConductancePort, CurrentPort
+from ._plasticity import STDP, ResolvedSTDP
 from ._projections import (
                            AllToAll,
                            DenseMatrix,
@@ -22,5 +23,5 @@ __all__ = [
     "Projection", "AllToAll", "OneToOne", "FixedProbability", "FixedInDegree",
     "FixedOutDegree", "FromIndices", "DenseMatrix",
     "SpikeMonitor", "StateMonitor", "RateMonitor", "WeightMonitor",
-    "Uniform", "Normal", "SIDist", "steps_of",
+    "Uniform", "Normal", "SIDist", "steps_of", "STDP", "ResolvedSTDP",
 ]

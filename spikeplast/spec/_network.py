@@ -16,6 +16,7 @@ from ._base import SpecBase, check_count
 from ._inputs import PoissonInput, ResolvedRates, SpikeTrainInput
 from ._monitors import Monitor, RateMonitor, SpikeMonitor, StateMonitor, WeightMonitor
 from ._neurons import LIF
+from ._plasticity import ResolvedSTDP
 from ._projections import (
     DenseMatrix,
     FixedInDegree,
@@ -71,6 +72,8 @@ class Network(SpecBase):
     name: str = "network"
     #: projection name -> weight in SI (resolved against the target port's unit)
     weights: Mapping[str, Value] = field(init=False, repr=False)
+    #: projection name -> its plasticity rule in SI
+    plasticity: Mapping[str, ResolvedSTDP] = field(init=False, repr=False)
 
     @property
     def where(self) -> str:
@@ -98,6 +101,7 @@ class Network(SpecBase):
             pops[p.name] = p
             self._check_population(p)
         weights: dict[str, Value] = {}
+        self._plasticity: dict[str, ResolvedSTDP] = {}
         for proj in self.projections:
             if not isinstance(proj, Projection):
                 raise fail(w, "projections", proj, "contain Projection objects")
@@ -106,6 +110,7 @@ class Network(SpecBase):
                                 f"projection names must be unique.")
             weights[proj.name] = self._check_projection(proj, pops)
         self._set("weights", MappingProxyType(weights))
+        self._set("plasticity", MappingProxyType(self.__dict__.pop("_plasticity")))
         seen: set[tuple[str, str]] = set()
         for m in self.monitors:
             if not isinstance(m, (SpikeMonitor, StateMonitor, RateMonitor, WeightMonitor)):
@@ -202,6 +207,11 @@ class Network(SpecBase):
         if port.kind == "conductance" and not isinstance(weight, SIDist) \
                 and np.any(np.asarray(weight) < 0):
             raise fail(w, "weight", weight, "be >= 0 on a conductance port")
+        if proj.plasticity is not None:
+            self._plasticity[proj.name] = proj.plasticity.resolve(w, port.weight_dim)
+            if port.kind == "conductance" and self._plasticity[proj.name].w_min < 0:
+                raise fail(f"{w}: plasticity", "w_min", proj.plasticity.w_min,
+                           "be >= 0 on a conductance port")
         _multiple_of_dt(w, "delay", proj.delay, self.dt)
         return weight
 

@@ -10,6 +10,7 @@ import numpy as np
 from .._units import as_si, fail, frozen_array
 from ..errors import SpecError
 from ._base import SpecBase, check_count, check_name, index_array
+from ._plasticity import STDP
 from ._values import Value, resolve_value
 
 __all__ = ["AllToAll", "OneToOne", "FixedProbability", "FixedInDegree", "FixedOutDegree",
@@ -140,6 +141,7 @@ class Projection(SpecBase):
             weight unit (volt for current ports, siemens >= 0 for conductance ports).
         delay: transmission delay (time, >= 0, a multiple of dt): a constant, an array
             or a distribution (drawn values are rounded to whole steps).
+        plasticity: an :class:`~spikeplast.STDP` rule, or None for static weights.
     """
 
     name: str
@@ -149,9 +151,12 @@ class Projection(SpecBase):
     connectivity: Connectivity
     weight: Any = None
     delay: Any = 0.0
+    plasticity: STDP | None = None
 
     def __post_init__(self) -> None:
         w = self.where
+        if self.plasticity is not None and not isinstance(self.plasticity, STDP):
+            raise fail(w, "plasticity", self.plasticity, "be an STDP rule or None")
         check_name(w, "name", self.name)
         for f in ("source", "target", "port"):
             check_name(w, f, getattr(self, f))
