@@ -96,6 +96,12 @@ def as_si(
         return value
     if isinstance(value, bool) or value is None or isinstance(value, str):
         raise fail(where, field, value, f"be {_dim_name(dim)}")
+    if isinstance(value, (list, tuple)) and any(isinstance(x, fu.Quantity) for x in value):
+        try:  # a list of quantities, e.g. [10*ms, 20*ms]
+            value = fu.Quantity(value)
+        except Exception:  # noqa: BLE001 - Brian2 raises DimensionMismatchError and others
+            raise fail(where, field, value, f"have one unit for every entry ({_dim_name(dim)})"
+                       ) from None
     if unit is not None and type(value) in (int, float) and value == 0:
         return SIFloat(0.0)  # a bare zero is unambiguous in any unit
     if unit is not None:

@@ -37,6 +37,7 @@ from .spec import (
     Projection,
     RateMonitor,
     ResolvedRates,
+    ResolvedSTDP,
     SIDist,
     SpikeMonitor,
     SpikeTrainInput,
@@ -136,6 +137,8 @@ class ProjectionPlan:
     #: buffers from these so that a new seed keeps the same shapes
     fanout_mean: float = 0.0
     fanout_var: float = 0.0
+    #: the plasticity rule in SI, or None for static weights
+    plasticity: ResolvedSTDP | None = None
 
     @property
     def n_synapses(self) -> int:
@@ -415,7 +418,7 @@ def _lower_projection(net: Network, proj: Projection, pops: Mapping[str, SourceP
     mean, var = fanout_moments(proj, pre.n, post.n, i)
     return ProjectionPlan(proj.name, proj.source, proj.target, proj.port, port.kind, pre.n,
                           post.n, _ro(i.astype(np.int64)), _ro(j.astype(np.int64)), _ro(w),
-                          _ro(delay_steps), mean, var)
+                          _ro(delay_steps), mean, var, net.plasticity.get(proj.name))
 
 
 def _schedule(net: Network, pops: Mapping[str, SourcePlan],
@@ -451,6 +454,15 @@ def _schedule(net: Network, pops: Mapping[str, SourcePlan],
             delay = f"delays {d.min()}..{d.max()} steps"
         ops.append(Operation("synapses", q.name, f"{q.source} → {q.target}.{q.port} += w, "
                              f"{q.n_synapses} synapses, {delay}"))
+    for q in projs.values():
+        if q.plasticity is not None:
+            r = q.plasticity
+            ops.append(Operation("synapses", q.name, f"STDP on presynaptic arrivals "
+                                 f"({r.pairing}, {r.dependence}): a_pre, w += η·a_post"))
+    for q in projs.values():
+        if q.plasticity is not None:
+            ops.append(Operation("synapses", q.name, f"STDP on {q.target} spikes (after every "
+                                 f"presynaptic event of the step): a_post, w += η·a_pre"))
     for p in pops.values():
         if isinstance(p, NeuronPlan):
             ops.append(Operation("resets", p.name, "v = v_reset; refractory for "

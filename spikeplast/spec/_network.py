@@ -101,7 +101,7 @@ class Network(SpecBase):
             pops[p.name] = p
             self._check_population(p)
         weights: dict[str, Value] = {}
-        self._plasticity: dict[str, ResolvedSTDP] = {}
+        object.__setattr__(self, "_plasticity", {})
         for proj in self.projections:
             if not isinstance(proj, Projection):
                 raise fail(w, "projections", proj, "contain Projection objects")
@@ -208,8 +208,9 @@ class Network(SpecBase):
                 and np.any(np.asarray(weight) < 0):
             raise fail(w, "weight", weight, "be >= 0 on a conductance port")
         if proj.plasticity is not None:
-            self._plasticity[proj.name] = proj.plasticity.resolve(w, port.weight_dim)
-            if port.kind == "conductance" and self._plasticity[proj.name].w_min < 0:
+            rule = proj.plasticity.resolve(w, port.weight_dim)
+            self.__dict__["_plasticity"][proj.name] = rule
+            if port.kind == "conductance" and rule.w_min < 0:
                 raise fail(f"{w}: plasticity", "w_min", proj.plasticity.w_min,
                            "be >= 0 on a conductance port")
         _multiple_of_dt(w, "delay", proj.delay, self.dt)

@@ -107,6 +107,8 @@ def structure_key(plan: Plan, n_steps: int) -> str:
             put(p.indices, p.steps)
     for name, q in plan.projections.items():
         put(name, q.source, q.target, q.port, q.i, q.j)
+        if q.plasticity is not None:
+            put(q.plasticity.pairing, q.plasticity.dependence)
     put(dict(plan.spike_monitors), dict(plan.rate_monitors))
     for name, m in plan.state_monitors.items():
         put(name, m.population, m.variables, m.indices, m.every)

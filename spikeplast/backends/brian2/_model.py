@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from ...lowering import NeuronPlan, Plan, PoissonPlan, SpikeTrainPlan
+from ...spec import ResolvedSTDP
 
 __all__ = ["Model", "Block", "SynapseGroup", "blocks", "synapse_groups", "construct",
            "neuron_equations", "run_values", "shared_parameters"]
@@ -65,6 +66,7 @@ class SynapseGroup:
     port: str
     kind: str
     members: tuple[tuple[str, int, int, int], ...]
+    rule: ResolvedSTDP | None = None  # plastic groups hold exactly one projection
 
 
 def blocks(plan: Plan) -> list[Block]:
@@ -90,13 +92,43 @@ def synapse_groups(plan: Plan) -> list[SynapseGroup]:
         if q.n_synapses == 0:
             continue
         block, first = where[q.target]
-        key = (q.source, block, q.port)
+        # a plastic projection keeps a Synapses object of its own
+        key = (q.source, block, q.port, name if q.plasticity else None)
         members = groups.setdefault(key, [])
         start = sum(m[2] for m in members)
         members.append((name, start, q.n_synapses, first))
         kinds[key] = q.port_kind
-    return [SynapseGroup(f"syn_{k}", src, block, port, kinds[(src, block, port)], tuple(m))
-            for k, ((src, block, port), m) in enumerate(groups.items())]
+    return [SynapseGroup(f"syn_{k}", key[0], key[1], key[2], kinds[key], tuple(m),
+                         plan.projections[key[3]].plasticity if key[3] else None)
+            for k, (key, m) in enumerate(groups.items())]
+
+
+def stdp_code(g: SynapseGroup) -> tuple[str, str, str]:
+    """Brian2 ``model``, ``on_pre`` and ``on_post`` of a plastic synapse group."""
+    assert g.rule is not None
+    unit = _PORT_UNIT[g.kind]
+    model = "\n".join([
+        f"w : {unit}",
+        f"dapre/dt = -apre/taupre : {unit} (event-driven)",
+        f"dapost/dt = -apost/taupost : {unit} (event-driven)",
+        "taupre : second (shared, constant)", "taupost : second (shared, constant)",
+        f"Apre : {unit} (shared, constant)", f"Apost : {unit} (shared, constant)",
+        f"wmin : {unit} (shared, constant)", f"wmax : {unit} (shared, constant)",
+        "lr : 1 (shared, constant)"])
+    op = "+=" if g.rule.pairing == "all_to_all" else "="
+    soft = g.rule.dependence == "multiplicative"
+    f_pre = "*(w - wmin)/(wmax - wmin)" if soft else ""
+    f_post = "*(wmax - w)/(wmax - wmin)" if soft else ""
+    on_pre = (f"{g.port}_post += w\napre {op} Apre\n"
+              f"w = clip(w + lr*apost{f_pre}, wmin, wmax)")
+    on_post = f"apost {op} Apost\nw = clip(w + lr*apre{f_post}, wmin, wmax)"
+    return model, on_pre, on_post
+
+
+#: Brian2 names of the rule parameters (shared constants of a plastic Synapses)
+_RULE_VARS = (("taupre", "tau_plus"), ("taupost", "tau_minus"), ("Apre", "a_plus"),
+              ("Apost", "a_minus"), ("wmin", "w_min"), ("wmax", "w_max"),
+              ("lr", "learning_rate"))
 
 
 def _uniform(a: np.ndarray) -> bool:
@@ -172,6 +204,9 @@ def run_values(plan: Plan) -> list[tuple[str, str, np.ndarray]]:
         out.append((g.name, "w", np.concatenate([q.w for q in qs])))
         out.append((f"{g.name}_pre", "delay",
                     np.concatenate([q.delay_steps for q in qs]) * plan.dt))
+        if g.rule is not None:
+            out += [(g.name, b2_name, np.array([getattr(g.rule, field)]))
+                    for b2_name, field in _RULE_VARS]
     return [(o, v, np.asarray(a, np.float64)) for o, v, a in out]
 
 
@@ -239,9 +274,15 @@ def construct(plan: Plan, b2: Any) -> Model:
         m.objects.append(g)
     for sg in synapse_groups(plan):
         qs = [plan.projections[mem[0]] for mem in sg.members]
-        s = b2.Synapses(m.views[sg.source], groups[sg.block],
-                        model=f"w : {_PORT_UNIT[sg.kind]}", on_pre=f"{sg.port}_post += w",
-                        clock=clock, name=sg.name, namespace={})
+        if sg.rule is None:
+            s = b2.Synapses(m.views[sg.source], groups[sg.block],
+                            model=f"w : {_PORT_UNIT[sg.kind]}", on_pre=f"{sg.port}_post += w",
+                            clock=clock, name=sg.name, namespace={})
+        else:
+            model, on_pre, on_post = stdp_code(sg)
+            s = b2.Synapses(m.views[sg.source], groups[sg.block], model=model, on_pre=on_pre,
+                            on_post=on_post, clock=clock, name=sg.name, namespace={})
+            s.post.order = 1  # after every presynaptic pathway of the step (see STDP)
         s.connect(i=np.concatenate([q.i for q in qs]).astype(np.int32),
                   j=np.concatenate([q.j + mem[3] for q, mem in zip(qs, sg.members)])
                   .astype(np.int32))

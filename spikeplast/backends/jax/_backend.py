@@ -32,7 +32,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ...errors import SimulationError, SpecError
+from ...errors import SimulationError, SpecError, UnsupportedFeature
 from ...lowering import NeuronPlan, Plan, PoissonPlan, SpikeTrainPlan
 from ...results import Recording
 from ._neuron import coefficients, integrate
@@ -79,6 +79,19 @@ class _Train:
 
     name: str
     n: int
+    static: bool  # has static (non-plastic) synapses, delivered through its own table
+
+
+@dataclass(frozen=True)
+class _Plastic:
+    """A projection with STDP: its weights and traces live in the scan state."""
+
+    name: str
+    source: str  # a part (compacted source) or a train
+    source_is_train: bool
+    target: str  # a LIF population (a part)
+    pairing: str
+    dependence: str
 
 
 @dataclass(frozen=True)
@@ -95,6 +108,7 @@ class _WeightMon:
     name: str
     m: int
     every: int
+    plastic: str | None  # the projection when its weights are state, not parameters
 
 
 @dataclass(frozen=True)
@@ -109,6 +123,7 @@ class _Config:
     capacity: int  # K: spikes per step the compacted buffer holds
     fanout: int  # F of the event adjacency (0: no outgoing synapses)
     trains: tuple[_Train, ...]
+    plastic: tuple[_Plastic, ...]
     state_mons: tuple[_StateMon, ...]
     weight_mons: tuple[_WeightMon, ...]
 
@@ -128,6 +143,12 @@ def check(plan: Plan, options: dict[str, Any]) -> None:
         if v is not None and (isinstance(v, bool) or not isinstance(v, int) or v < 1):
             raise SpecError(f"backend 'jax': {key} = {v!r} is invalid; it must be a whole "
                             f"number >= 1.")
+    for q in plan.projections.values():
+        if q.plasticity is not None and q.delay_steps.size and q.delay_steps.max() > 0:
+            raise UnsupportedFeature(
+                "jax", f"STDP on projection '{q.name}' with transmission delays",
+                "Plastic projections run with delay 0 on the JAX backend for now; use "
+                "backend='brian2' or set delay=0*ms.")
     unknown = set(options) - {"dtype", "on_overflow", "chunk_steps", "spike_capacity"}
     if unknown:
         raise SpecError(f"backend 'jax': unknown option(s) {', '.join(sorted(unknown))}; valid: "
@@ -186,6 +207,62 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
 
             return jax.lax.fori_loop(0, count, body, buf)
 
+        def stdp(pl: _Plastic, prm: dict, st: dict, buf: Array, t: Array, pre: tuple,
+                 post: tuple) -> tuple[Array, dict]:
+            """Pair-based STDP of one projection for one step, as Brian2 computes it:
+            every presynaptic arrival (deliver w, update a_pre, w += η a_post f₋(w)), then
+            every postsynaptic spike (update a_post, w += η a_pre f₊(w)); traces decay
+            exactly from each synapse's last update; w is clipped to [w_min, w_max]."""
+            span = prm["w_max"] - prm["w_min"]
+            slot = (t % D) * M if D > 1 else 0
+
+            def rows(spikes: tuple, k: Array, sink: Array) -> Array:
+                ids, start, _, off, n = spikes
+                i = ids[start + k]
+                if n is None:
+                    return i
+                return jnp.where((i >= off) & (i < off + n), i - off, sink)
+
+            def decay(stv: dict, syn: Array) -> tuple[Array, Array]:
+                lag = (t - stv["lu"][syn]).astype(fdt) * dt
+                return (stv["apre"][syn] * jnp.exp(-lag / prm["tau_plus"]),
+                        stv["apost"][syn] * jnp.exp(-lag / prm["tau_minus"]))
+
+            def store(stv: dict, syn: Array, w: Array, ap: Array, am: Array) -> dict:
+                return {"w": stv["w"].at[syn].set(w), "apre": stv["apre"].at[syn].set(ap),
+                        "apost": stv["apost"].at[syn].set(am),
+                        "lu": stv["lu"].at[syn].set(t)}
+
+            def on_pre(k: Array, c: tuple) -> tuple:
+                b, stv = c
+                syn = prm["out"][rows(pre, k, prm["out"].shape[0] - 1)]
+                ap, am = decay(stv, syn)
+                w = stv["w"][syn]
+                tgt = prm["tgt"][syn]
+                b = b.at[jnp.where(tgt < M, slot + tgt, D * M)].add(w)
+                ap = ap + prm["a_plus"] if pl.pairing == "all_to_all" else \
+                    jnp.full_like(ap, prm["a_plus"])
+                f = 1.0 if pl.dependence == "additive" else (w - prm["w_min"]) / span
+                w = jnp.clip(w + prm["lr"] * am * f, prm["w_min"], prm["w_max"])
+                return b, store(stv, syn, w, ap, am)
+
+            def on_post(k: Array, stv: dict) -> dict:
+                syn = prm["in"][rows(post, k, prm["in"].shape[0] - 1)]
+                ap, am = decay(stv, syn)
+                w = stv["w"][syn]
+                am = am + prm["a_minus"] if pl.pairing == "all_to_all" else \
+                    jnp.full_like(am, prm["a_minus"])
+                f = 1.0 if pl.dependence == "additive" else (prm["w_max"] - w) / span
+                w = jnp.clip(w + prm["lr"] * ap * f, prm["w_min"], prm["w_max"])
+                return store(stv, syn, w, ap, am)
+
+            buf, st = jax.lax.fori_loop(0, pre[2], on_pre, (buf, st))
+            st = jax.lax.fori_loop(0, post[2], on_post, st)
+            # the sink entry absorbed the padding: keep it inert
+            sink = st["w"].shape[0] - 1
+            st = {k: v.at[sink].set(0) for k, v in st.items()}
+            return buf, st
+
         def step(carry: dict, local: Array) -> tuple[dict, dict]:
             t = carry["t"]
             zero = jnp.zeros((), t.dtype)
@@ -202,7 +279,9 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
             for mon in cfg.weight_mons:
                 row = jnp.where(t % mon.every == 0, (t - data["rec0"][mon.name]) // mon.every,
                                 recs[mon.name].shape[0] - 1)
-                vals = params["weights"][params["mon_idx"][mon.name]]
+                source = (carry["plastic"][mon.plastic]["w"] if mon.plastic
+                          else params["weights"])
+                vals = source[params["mon_idx"][mon.name]]
                 recs[mon.name] = jax.lax.dynamic_update_slice(recs[mon.name], vals[None],
                                                               (row, zero))
             # groups + thresholds
@@ -224,6 +303,8 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
             out: dict[str, Any] = {}
             buf = carry["buf"] if D > 1 else jnp.zeros(M + 1, fdt)
             for tr in cfg.trains:
+                if not tr.static:
+                    continue
                 csr = data["trains"][tr.name]
                 start = csr["offsets"][local]
                 buf = deliver(buf, t, f"train/{tr.name}", csr["idx"], start,
@@ -252,6 +333,21 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
                     buf = deliver(buf, t, "events", idx, 0, jnp.minimum(n_spk, cfg.capacity))
                 out["events/n"] = n_spk
                 out["events/idx"] = idx
+            plastic = dict(carry["plastic"])
+            if cfg.plastic:
+                part_of = {q.name: q for q in cfg.parts}
+                for pl in cfg.plastic:
+                    if pl.source_is_train:
+                        csr = data["trains"][pl.source]
+                        start = csr["offsets"][local]
+                        pre = (csr["idx"], start, csr["offsets"][local + 1] - start, 0, None)
+                    else:
+                        q = part_of[pl.source]
+                        pre = (idx, 0, jnp.minimum(n_spk, cfg.capacity), q.offset, q.n)
+                    q = part_of[pl.target]
+                    post = (idx, 0, jnp.minimum(n_spk, cfg.capacity), q.offset, q.n)
+                    buf, plastic[pl.name] = stdp(pl, params["plastic"][pl.name],
+                                                 plastic[pl.name], buf, t, pre, post)
             if M:
                 slot = (t % D) * M if D > 1 else 0
                 incoming = jax.lax.dynamic_slice(buf, (slot,), (M,))
@@ -267,7 +363,7 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
                 spk = spiked[p.name]
                 s["v"] = jnp.where(spk, params["pops"][p.name]["v_reset"], s["v"])
                 s["lastspike"] = jnp.where(spk, t, s["lastspike"])
-            new = {"t": t + 1, "pops": new_pops, "recs": recs}
+            new = {"t": t + 1, "pops": new_pops, "recs": recs, "plastic": plastic}
             if D > 1:
                 new["buf"] = buf
             return new, out
@@ -276,11 +372,12 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
                 for m in cfg.state_mons}
         recs.update({m.name: jnp.zeros((cfg.length // m.every + 2, m.m), fdt)
                      for m in cfg.weight_mons})
-        carry = {"t": state["t"], "pops": state["pops"], "recs": recs}
+        carry = {"t": state["t"], "pops": state["pops"], "recs": recs,
+                 "plastic": state["plastic"]}
         if D > 1:
             carry["buf"] = state["buf"]
         carry, out = jax.lax.scan(step, carry, jnp.arange(cfg.length, dtype=jnp.int32))
-        new_state = {"t": carry["t"], "pops": carry["pops"]}
+        new_state = {"t": carry["t"], "pops": carry["pops"], "plastic": carry["plastic"]}
         if D > 1:
             new_state["buf"] = carry["buf"]
         return new_state, {"steps": out, "recs": carry["recs"]}
@@ -366,14 +463,16 @@ class JaxSimulation:
             has_out = any(q.source == name and q.n_synapses for q in projs)
             if isinstance(src, SpikeTrainPlan):
                 if has_out:
-                    trains.append(_Train(name, src.n))
+                    trains.append(_Train(name, src.n, any(
+                        q.source == name and q.n_synapses and q.plasticity is None
+                        for q in projs)))
             elif isinstance(src, NeuronPlan) or has_out or name in monitored:
                 parts.append(_Part(name, src.kind, src.n, offset,
                                    record=name in plan.spike_monitors.values()))
                 offset += src.n
         self._parts, self._trains, self._n_events = tuple(parts), tuple(trains), offset
         tables = {"events": [(p.name, p.offset) for p in parts]}
-        tables.update({f"train/{t.name}": [(t.name, 0)] for t in trains})
+        tables.update({f"train/{t.name}": [(t.name, 0)] for t in trains if t.static})
         adj, fanout = {}, {}
         for table, members in tables.items():
             rows = sum(plan.populations[m].n for m, _ in members)
@@ -384,9 +483,12 @@ class JaxSimulation:
         self._fanout = fanout.get("events", 0)
         self._D, self._M = D, M
         self._tables = tables
+        self._prepare_plastic(projs, port_offset, M, fdt)
 
-        self._weight_mons = tuple(_WeightMon(m.name, m.synapses.size, m.every)
-                                  for m in plan.weight_monitors.values())
+        self._weight_mons = tuple(
+            _WeightMon(m.name, m.synapses.size, m.every,
+                       m.projection if plan.projections[m.projection].plasticity else None)
+            for m in plan.weight_monitors.values())
         # state keys: "v" and the ports as "x0", "x1", ... (in the population's port order)
         key_of = {p.name: {v: ("v" if k == 0 else f"x{k - 1}") for k, v in
                            enumerate(plan.populations[p.name].variables)} for p in pops}
@@ -394,7 +496,9 @@ class JaxSimulation:
             _StateMon(m.name, m.population, tuple(key_of[m.population][v] for v in m.variables),
                       m.indices.size, m.every) for m in plan.state_monitors.values())
         mon_idx = {m.name: m.indices.astype(np.int32) for m in plan.state_monitors.values()}
-        mon_idx.update({m.name: (self._w_offset[m.projection] + m.synapses).astype(np.int32)
+        mon_idx.update({m.name: (m.synapses if plan.projections[m.projection].plasticity
+                                 else self._w_offset[m.projection] + m.synapses
+                                 ).astype(np.int32)
                         for m in plan.weight_monitors.values()})
         pop_params = {}
         for p in plan.neurons():
@@ -414,7 +518,54 @@ class JaxSimulation:
                 poisson[part.name] = {"p": np.asarray(src.rates * plan.dt, fdt),
                                       "rate_steps": np.int32(src.rate_steps), "key": key}
         self._params = {"dt": fdt(plan.dt), "pops": pop_params, "adj": adj, "weights": weights,
-                        "poisson": poisson, "mon_idx": mon_idx}
+                        "poisson": poisson, "mon_idx": mon_idx,
+                        "plastic": self._plastic_params}
+
+    def _prepare_plastic(self, projs: list[Any], port_offset: dict[tuple[str, str], int],
+                         M: int, fdt: Any) -> None:
+        """Synapse tables, rule parameters and initial state of every plastic projection.
+
+        Per projection: ``out[i]`` lists the synapses of source neuron ``i`` and ``in[j]``
+        those onto target neuron ``j`` (padded with a sink synapse, the last entry, and a
+        sink row); ``tgt[s]`` is synapse ``s``'s entry in the flat input vector.
+        """
+        cfgs, params, state = [], {}, {}
+        for q in projs:
+            r = q.plasticity
+            if r is None or q.n_synapses == 0:
+                continue
+            n = q.n_synapses
+            n_pad = _bucket(n + 1)
+            sink = n_pad - 1
+
+            def table(rows: int, index: np.ndarray, mean: float, var: float) -> np.ndarray:
+                fan = np.bincount(index, minlength=rows)
+                width = _bucket(max(int(fan.max()), int(np.ceil(mean + 5 * np.sqrt(var)))))
+                order = np.argsort(index, kind="stable")
+                col = np.arange(n) - np.repeat(np.cumsum(fan) - fan, fan)
+                a = np.full((rows + 1, width), sink, np.int32)
+                a[index[order], col] = order
+                return a
+
+            scale = q.n_pre / max(q.n_post, 1)
+            tgt = np.full(n_pad, M, np.int32)
+            tgt[:n] = port_offset[(q.target, q.port)] + q.j
+            params[q.name] = {
+                "out": table(q.n_pre, q.i, q.fanout_mean, q.fanout_var),
+                "in": table(q.n_post, q.j, q.fanout_mean * scale, q.fanout_var * scale),
+                "tgt": tgt, "lr": fdt(r.learning_rate),
+                **{k: fdt(getattr(r, k)) for k in ("tau_plus", "tau_minus", "a_plus",
+                                                   "a_minus", "w_min", "w_max")}}
+            w = np.zeros(n_pad, fdt)
+            w[:n] = q.w
+            state[q.name] = {"w": w, "apre": np.zeros(n_pad, fdt),
+                             "apost": np.zeros(n_pad, fdt), "lu": np.zeros(n_pad, np.int32)}
+            source = self.plan.populations[q.source]
+            cfgs.append(_Plastic(q.name, q.source, isinstance(source, SpikeTrainPlan),
+                                 q.target, r.pairing, r.dependence))
+        self._plastic = tuple(cfgs)
+        self._plastic_params = params
+        self._plastic_state = state
 
     def _adjacency(self, rows: int, members: list[tuple[str, int]], projs: list[Any],
                    port_offset: dict[tuple[str, str], int], M: int, n_w: int
@@ -425,7 +576,8 @@ class JaxSimulation:
         i, tgt, dly, wix = [], [], [], []
         bound = 0.0
         for name, off in members:
-            out = [q for q in projs if q.source == name and q.n_synapses]
+            out = [q for q in projs if q.source == name and q.n_synapses
+                   and q.plasticity is None]
             if out:
                 bound = max(bound, sum(q.fanout_mean for q in out)
                             + 5 * np.sqrt(sum(q.fanout_var for q in out)))
@@ -469,6 +621,12 @@ class JaxSimulation:
                 if off is not None and sel.any():
                     tgt = a["tgt"][rows[sel], cols[sel]]
                     found[q.name].append((rows[sel] - off, tgt - base[(q.target, q.port)]))
+        for q in projs:  # plastic projections: decode their own synapse tables
+            prm = self._plastic_params.get(q.name)
+            if prm is not None:
+                rows, cols = np.nonzero(prm["out"][:-1] < q.n_synapses)
+                syn = prm["out"][rows, cols]
+                found[q.name].append((rows, prm["tgt"][syn] - base[(q.target, q.port)]))
         result = {}
         for q in projs:
             i = np.concatenate([f[0] for f in found[q.name]] or [np.zeros(0, np.int64)])
@@ -480,7 +638,7 @@ class JaxSimulation:
     def _config(self, length: int) -> _Config:
         return _Config(self.dtype, length, self._D, self._M, self._pops, self._parts,
                        self._n_events, self._capacity, self._fanout, self._trains,
-                       self._state_mons, self._weight_mons)
+                       self._plastic, self._state_mons, self._weight_mons)
 
     def initial_state(self) -> dict[str, Any]:
         """The state at t = 0 (from the plan's initial values)."""
@@ -492,7 +650,9 @@ class JaxSimulation:
             for k, q in enumerate(p.ports):
                 s[f"x{k}"] = np.asarray(p.init[q.name], fdt)
             pops[p.name] = s
-        state: dict[str, Any] = {"t": np.int32(0), "pops": pops}
+        state: dict[str, Any] = {"t": np.int32(0), "pops": pops,
+                                 "plastic": {k: {f: a.copy() for f, a in v.items()}
+                                             for k, v in self._plastic_state.items()}}
         if self._D > 1:
             state["buf"] = np.zeros(self._D * self._M + 1, fdt)
         return state
