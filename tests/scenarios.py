@@ -72,3 +72,69 @@ def analytic_network() -> sp.Network:
                   sp.StateMonitor(population="refr", variables=("v",)),
                   sp.StateMonitor(population="delayed", variables=("ge",), every=1)),
     )
+
+
+# -- STDP protocols --------------------------------------------------------------------
+STDP_TAU = 20e-3
+A_PLUS, A_MINUS, W0, W_MAX = 0.01e-3, -0.0105e-3, 0.5e-3, 1e-3  # volt
+WINDOW = np.arange(-50, 51, 5) * 1e-3  # Δt = t_post − t_pre
+T0 = 0.1  # first spike of every protocol (s)
+#: protocols as (pre spike times, post spike times), in s
+TRIPLETS = {"pre_pre_post": ((T0, T0 + 0.005), (T0 + 0.010,)),
+            "post_post_pre": ((T0 + 0.010,), (T0, T0 + 0.005))}
+BOUNDS = {"w_near_max": 0.95e-3, "w_near_min": 0.05e-3}
+
+
+def _protocol(name: str, pre: list[list[float]], post: list[list[float]], rule: sp.STDP,
+              w0: np.ndarray | float = W0) -> tuple:
+    """Pairs of (pre source i → post neuron i); post neuron i is forced to spike at the
+    times in post[i] by a strong kick one step before."""
+    n = len(pre)
+    pre_i = [i for i, ts in enumerate(pre) for _ in ts]
+    post_i = [i for i, ts in enumerate(post) for _ in ts]
+    pre_t = [t for ts in pre for t in ts]
+    kick_t = [t - 1e-4 for ts in post for t in ts]
+    pops = (
+        sp.SpikeTrainInput(name=f"{name}_pre", n=n, indices=pre_i, times=np.array(pre_t) * 1e3 * ms),
+        sp.SpikeTrainInput(name=f"{name}_kick", n=n, indices=post_i,
+                           times=np.array(kick_t) * 1e3 * ms),
+        sp.LIF(name=f"{name}_post", n=n, tau_m=10 * ms, v_rest=-70 * mV, v_reset=-70 * mV,
+               v_th=-50 * mV, t_ref=2 * ms, ports=(sp.CurrentPort(name="ge", tau=0.1 * ms),)))
+    projs = (
+        sp.Projection(name=f"{name}_force", source=f"{name}_kick", target=f"{name}_post",
+                      port="ge", connectivity=sp.OneToOne(), weight=10_000 * mV),
+        sp.Projection(name=f"{name}_syn", source=f"{name}_pre", target=f"{name}_post",
+                      port="ge", connectivity=sp.OneToOne(),
+                      weight=np.broadcast_to(w0, (n,)) * 1e3 * mV, plasticity=rule))
+    mons = (sp.SpikeMonitor(population=f"{name}_post"),
+            sp.WeightMonitor(projection=f"{name}_syn", every=10))
+    return pops, projs, mons
+
+
+def stdp_protocol_network() -> sp.Network:
+    """The STDP window, triplets under both pairings, soft and hard bounds: one network."""
+    def rule(**kw):
+        base = dict(a_plus=A_PLUS * 1e3 * mV, a_minus=A_MINUS * 1e3 * mV,
+                    w_max=W_MAX * 1e3 * mV, tau_plus=20 * ms, tau_minus=20 * ms)
+        base.update(kw)
+        return sp.STDP(**base)
+
+    parts = [_protocol("window", [[T0]] * WINDOW.size, [[T0 + d] for d in WINDOW], rule())]
+    for pairing in ("all_to_all", "nearest"):
+        pre, post = zip(*TRIPLETS.values())
+        parts.append(_protocol(f"triplet_{pairing}", list(map(list, pre)),
+                               list(map(list, post)), rule(pairing=pairing)))
+    w0 = np.array(list(BOUNDS.values()))
+    # soft bounds: one potentiating and one depressing pair per starting weight
+    parts.append(_protocol("soft", [[T0], [T0], [T0 + 0.005], [T0 + 0.005]],
+                           [[T0 + 0.005], [T0 + 0.005], [T0], [T0]],
+                           rule(dependence="multiplicative"), np.tile(w0, 2)))
+    # hard bounds: amplitudes large enough to cross the bounds
+    parts.append(_protocol("hard", [[T0], [T0 + 0.005]], [[T0 + 0.005], [T0]],
+                           rule(a_plus=0.8 * mV, a_minus=-0.8 * mV), w0))
+    # learning rate 0: nothing changes
+    parts.append(_protocol("frozen", [[T0]], [[T0 + 0.005]], rule(learning_rate=0.0)))
+    return sp.Network(name="stdp_protocols", seed=1,
+                      populations=sum((p[0] for p in parts), ()),
+                      projections=sum((p[1] for p in parts), ()),
+                      monitors=sum((p[2] for p in parts), ()))

@@ -138,3 +138,36 @@ def test_structure_cache_reuses_the_binary_for_new_values_and_rebuilds_new_struc
     r3 = sp.simulate(more, 50 * ms, backend="brian2", cache_dir=tmp_path)
     assert r3.metadata["timings"]["compile"] > 0
     assert len(list(tmp_path.glob("*/main"))) == 2
+
+
+def stdp_network(pairing="all_to_all", dependence="additive"):
+    """100 Poisson inputs → 10 conductance-based LIF with STDP (frozen inputs)."""
+    gmax = 2 * nS
+    inputs = sp.PoissonInput(name="inputs", n=100, rate=20 * Hz)
+    neurons = sp.LIF(name="neurons", n=10, tau_m=20 * ms, c_m=200 * pF, v_rest=-70 * mV,
+                     v_reset=-60 * mV, v_th=-54 * mV, t_ref=2 * ms, method="euler",
+                     ports=(sp.ConductancePort(name="ge", tau=5 * ms, e_rev=0 * mV),),
+                     init={"v": sp.Uniform(-70 * mV, -55 * mV)})
+    rule = sp.STDP(a_plus=0.01 * gmax, a_minus=-0.0105 * gmax, w_max=gmax, pairing=pairing,
+                   dependence=dependence)
+    return sp.Network(name="stdp_small", seed=3, populations=(inputs, neurons), projections=(
+        sp.Projection(name="syn", source="inputs", target="neurons", port="ge",
+                      connectivity=sp.FixedProbability(p=0.8),
+                      weight=sp.Uniform(0.5 * gmax, 1.0 * gmax), plasticity=rule),),
+        monitors=(sp.SpikeMonitor(population="neurons"),
+                  sp.WeightMonitor(projection="syn", every=1000)))
+
+
+@pytest.mark.parametrize("pairing, dependence", [("all_to_all", "additive"),
+                                                 ("nearest", "multiplicative")])
+def test_stdp_network_gives_the_same_spikes_and_weights(pairing, dependence):
+    net = stdp_network(pairing, dependence)
+    b = sp.simulate(net, 1 * sp.second, backend="brian2", freeze_inputs=True)
+    j = sp.simulate(net, 1 * sp.second, backend="jax", freeze_inputs=True, dtype="float64")
+    sb, sj = b.spikes["neurons"], j.spikes["neurons"]
+    assert len(sb) > 50
+    assert np.array_equal(sb.indices, sj.indices) and np.array_equal(sb.times, sj.times)
+    wb, wj = b.weights["syn"].values, j.weights["syn"].values
+    assert wb.shape == wj.shape and wb.shape[0] == 10
+    assert np.max(np.abs(wb - wj)) <= 1e-9 * 2e-9  # 1e-9 · w_max
+    assert np.max(np.abs(wb[-1] - wb[0])) > 1e-11  # the weights did learn

@@ -170,6 +170,20 @@ def _compact(a: np.ndarray, dtype: Any) -> np.ndarray:
     return np.asarray(a.flat[0], dtype) if a.size and np.all(a == a.flat[0]) else a.astype(dtype)
 
 
+def _synapse_table(rows: int, index: np.ndarray, mean: float, var: float, sink: int
+                   ) -> np.ndarray:
+    """Row ``r`` lists the synapses ``s`` with ``index[s] == r``, padded with ``sink``; one
+    extra row of ``sink`` only. The width is bucketed from the degree distribution's mean +
+    5 sd, so a new seed keeps the shape."""
+    fan = np.bincount(index, minlength=rows)
+    width = _bucket(max(int(fan.max()), int(np.ceil(mean + 5 * np.sqrt(var)))))
+    order = np.argsort(index, kind="stable")
+    col = np.arange(index.size) - np.repeat(np.cumsum(fan) - fan, fan)
+    a = np.full((rows + 1, width), sink, np.int32)
+    a[index[order], col] = order
+    return a
+
+
 def _bucket(x: int) -> int:
     """Round a fan-out up to 4 sizes per octave, so that a new seed or connectivity with a
     slightly different largest fan-out keeps the same shapes (and compiled code)."""
@@ -538,21 +552,13 @@ class JaxSimulation:
             n_pad = _bucket(n + 1)
             sink = n_pad - 1
 
-            def table(rows: int, index: np.ndarray, mean: float, var: float) -> np.ndarray:
-                fan = np.bincount(index, minlength=rows)
-                width = _bucket(max(int(fan.max()), int(np.ceil(mean + 5 * np.sqrt(var)))))
-                order = np.argsort(index, kind="stable")
-                col = np.arange(n) - np.repeat(np.cumsum(fan) - fan, fan)
-                a = np.full((rows + 1, width), sink, np.int32)
-                a[index[order], col] = order
-                return a
-
             scale = q.n_pre / max(q.n_post, 1)
             tgt = np.full(n_pad, M, np.int32)
             tgt[:n] = port_offset[(q.target, q.port)] + q.j
             params[q.name] = {
-                "out": table(q.n_pre, q.i, q.fanout_mean, q.fanout_var),
-                "in": table(q.n_post, q.j, q.fanout_mean * scale, q.fanout_var * scale),
+                "out": _synapse_table(q.n_pre, q.i, q.fanout_mean, q.fanout_var, sink),
+                "in": _synapse_table(q.n_post, q.j, q.fanout_mean * scale,
+                                     q.fanout_var * scale, sink),
                 "tgt": tgt, "lr": fdt(r.learning_rate),
                 **{k: fdt(getattr(r, k)) for k in ("tau_plus", "tau_minus", "a_plus",
                                                    "a_minus", "w_min", "w_max")}}
