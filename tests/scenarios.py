@@ -95,7 +95,8 @@ def _protocol(name: str, pre: list[list[float]], post: list[list[float]], rule: 
     pre_t = [t for ts in pre for t in ts]
     kick_t = [t - 1e-4 for ts in post for t in ts]
     pops = (
-        sp.SpikeTrainInput(name=f"{name}_pre", n=n, indices=pre_i, times=np.array(pre_t) * 1e3 * ms),
+        sp.SpikeTrainInput(name=f"{name}_pre", n=n, indices=pre_i,
+                           times=np.array(pre_t) * 1e3 * ms),
         sp.SpikeTrainInput(name=f"{name}_kick", n=n, indices=post_i,
                            times=np.array(kick_t) * 1e3 * ms),
         sp.LIF(name=f"{name}_post", n=n, tau_m=10 * ms, v_rest=-70 * mV, v_reset=-70 * mV,

@@ -103,3 +103,18 @@ def test_cuba_fires_in_the_asynchronous_irregular_regime():
         # asynchronous: the population rate fluctuates much less than a synchronous one
         counts = np.histogram(s.times, np.arange(0, 1.0001, 5e-3))[0]
         assert counts.std() / counts.mean() < 0.6
+
+
+def test_top_k_returns_the_first_spikes_in_ascending_order():
+    """The backend relies on this XLA behaviour: each population's spikes are a contiguous
+    run of the compacted buffer (STDP loops over them) and an overflowing step keeps the
+    lowest indices. If XLA ever changes it, this test fails."""
+    import jax
+    import jax.numpy as jnp
+
+    rng = np.random.default_rng(0)
+    for _ in range(100):
+        mask = rng.random(4000) < rng.random() * 0.03
+        idx = np.asarray(jax.lax.top_k(jnp.asarray(mask, jnp.float32), 64)[1])
+        k = min(int(mask.sum()), 64)
+        assert np.array_equal(idx[:k], np.nonzero(mask)[0][:k])

@@ -5,8 +5,18 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from conftest import BACKENDS
-from scenarios import (A_MINUS, A_PLUS, BOUNDS, STDP_TAU, T0, TRIPLETS, W0, W_MAX, WINDOW,
-                       stdp_protocol_network)
+from scenarios import (
+    A_MINUS,
+    A_PLUS,
+    BOUNDS,
+    STDP_TAU,
+    T0,
+    TRIPLETS,
+    W0,
+    W_MAX,
+    WINDOW,
+    stdp_protocol_network,
+)
 
 import spikeplast as sp
 

@@ -41,6 +41,8 @@ __all__ = ["JaxSimulation", "build", "check", "compile_count"]
 
 Array = Any
 _COUNTERS = {"compiles": 0}
+#: Poisson draws per chunk computed in one batch when at most this many (else per step)
+_MAX_BATCHED_DRAWS = 1 << 24
 
 
 def compile_count() -> int:
@@ -230,12 +232,9 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
             span = prm["w_max"] - prm["w_min"]
             slot = (t % D) * M if D > 1 else 0
 
-            def rows(spikes: tuple, k: Array, sink: Array) -> Array:
-                ids, start, _, off, n = spikes
-                i = ids[start + k]
-                if n is None:
-                    return i
-                return jnp.where((i >= off) & (i < off + n), i - off, sink)
+            def rows(spikes: tuple, k: Array) -> Array:
+                ids, start, _, off = spikes
+                return ids[start + k] - off
 
             def decay(stv: dict, syn: Array) -> tuple[Array, Array]:
                 lag = (t - stv["lu"][syn]).astype(fdt) * dt
@@ -249,7 +248,7 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
 
             def on_pre(k: Array, c: tuple) -> tuple:
                 b, stv = c
-                syn = prm["out"][rows(pre, k, prm["out"].shape[0] - 1)]
+                syn = prm["out"][rows(pre, k)]
                 ap, am = decay(stv, syn)
                 w = stv["w"][syn]
                 tgt = prm["tgt"][syn]
@@ -261,7 +260,7 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
                 return b, store(stv, syn, w, ap, am)
 
             def on_post(k: Array, stv: dict) -> dict:
-                syn = prm["in"][rows(post, k, prm["in"].shape[0] - 1)]
+                syn = prm["in"][rows(post, k)]
                 ap, am = decay(stv, syn)
                 w = stv["w"][syn]
                 am = am + prm["a_minus"] if pl.pairing == "all_to_all" else \
@@ -283,21 +282,26 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
             pops = carry["pops"]
             recs = dict(carry["recs"])
             # start: state and weight monitors record the value at t
+            def record(buf: Array, mon: Any, values: Callable[[], Array]) -> Array:
+                """Write ``values()`` into row (t − first)/every on recording steps only."""
+                def write(b: Array) -> Array:
+                    row = (t - data["rec0"][mon.name]) // mon.every
+                    v = values().astype(fdt)[None]
+                    return jax.lax.dynamic_update_slice(b, v, (row,) + (zero,) * (b.ndim - 1))
+                if mon.every == 1:
+                    return write(buf)
+                return jax.lax.cond(t % mon.every == 0, write, lambda b: b, buf)
+
             for mon in cfg.state_mons:
-                row = jnp.where(t % mon.every == 0, (t - data["rec0"][mon.name]) // mon.every,
-                                recs[mon.name].shape[0] - 1)
                 ix = params["mon_idx"][mon.name]
-                vals = jnp.stack([pops[mon.pop][v][ix] for v in mon.variables])
-                recs[mon.name] = jax.lax.dynamic_update_slice(
-                    recs[mon.name], vals.astype(fdt)[None], (row, zero, zero))
+                recs[mon.name] = record(recs[mon.name], mon, lambda mon=mon, ix=ix: jnp.stack(
+                    [pops[mon.pop][v][ix] for v in mon.variables]))
             for mon in cfg.weight_mons:
-                row = jnp.where(t % mon.every == 0, (t - data["rec0"][mon.name]) // mon.every,
-                                recs[mon.name].shape[0] - 1)
                 source = (carry["plastic"][mon.plastic]["w"] if mon.plastic
                           else params["weights"])
-                vals = source[params["mon_idx"][mon.name]]
-                recs[mon.name] = jax.lax.dynamic_update_slice(recs[mon.name], vals[None],
-                                                              (row, zero))
+                ix = params["mon_idx"][mon.name]
+                recs[mon.name] = record(recs[mon.name], mon, lambda source=source, ix=ix:
+                                        source[ix])
             # groups + thresholds
             new_pops, spiked = {}, {}
             for p in cfg.pops:
@@ -328,8 +332,11 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
                 if part.kind == "poisson":
                     prm = params["poisson"][part.name]
                     row = jnp.minimum(t // prm["rate_steps"], prm["p"].shape[0] - 1)
-                    key = jax.random.fold_in(prm["key"], t)
-                    mask = jax.random.uniform(key, (part.n,), fdt) < prm["p"][row]
+                    if part.name in draws:
+                        u = draws[part.name][local]
+                    else:
+                        u = jax.random.uniform(jax.random.fold_in(prm["key"], t), (part.n,), fdt)
+                    mask = u < prm["p"][row]
                 else:
                     mask = spiked[part.name]
                 masks.append(mask)
@@ -350,16 +357,23 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
             plastic = dict(carry["plastic"])
             if cfg.plastic:
                 part_of = {q.name: q for q in cfg.parts}
+                held = jnp.arange(idx.shape[0]) < jnp.minimum(n_spk, cfg.capacity)
+
+                def span(part: _Part) -> tuple:
+                    """The spikes of one part: a contiguous run of the compacted indices,
+                    which top_k returns in ascending order (tested)."""
+                    first = jnp.sum(held & (idx < part.offset), dtype=jnp.int32)
+                    inside = held & (idx >= part.offset) & (idx < part.offset + part.n)
+                    return (idx, first, jnp.sum(inside, dtype=jnp.int32), part.offset)
+
                 for pl in cfg.plastic:
                     if pl.source_is_train:
                         csr = data["trains"][pl.source]
                         start = csr["offsets"][local]
-                        pre = (csr["idx"], start, csr["offsets"][local + 1] - start, 0, None)
+                        pre = (csr["idx"], start, csr["offsets"][local + 1] - start, 0)
                     else:
-                        q = part_of[pl.source]
-                        pre = (idx, 0, jnp.minimum(n_spk, cfg.capacity), q.offset, q.n)
-                    q = part_of[pl.target]
-                    post = (idx, 0, jnp.minimum(n_spk, cfg.capacity), q.offset, q.n)
+                        pre = span(part_of[pl.source])
+                    post = span(part_of[pl.target])
                     buf, plastic[pl.name] = stdp(pl, params["plastic"][pl.name],
                                                  plastic[pl.name], buf, t, pre, post)
             if M:
@@ -386,6 +400,15 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
                 for m in cfg.state_mons}
         recs.update({m.name: jnp.zeros((cfg.length // m.every + 2, m.m), fdt)
                      for m in cfg.weight_mons})
+        # Poisson draws of the whole chunk at once (the same numbers as drawing step by
+        # step: one key per step, folded from the step index), unless that is too large
+        steps = state["t"] + jnp.arange(cfg.length, dtype=jnp.int32)
+        draws = {}
+        for part in cfg.parts:
+            if part.kind == "poisson" and cfg.length * part.n <= _MAX_BATCHED_DRAWS:
+                key = params["poisson"][part.name]["key"]
+                draws[part.name] = jax.vmap(lambda tt, key=key, n=part.n: jax.random.uniform(
+                    jax.random.fold_in(key, tt), (n,), fdt))(steps)
         carry = {"t": state["t"], "pops": state["pops"], "recs": recs,
                  "plastic": state["plastic"]}
         if D > 1:
