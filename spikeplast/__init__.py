@@ -56,6 +56,8 @@ from .spec import (
     ConductancePort,
     CurrentPort,
     DenseMatrix,
+    DiscreteLIF,
+    DiscreteSTDP,
     FixedInDegree,
     FixedOutDegree,
     FixedProbability,
@@ -81,7 +83,7 @@ __all__ = [
     "Network", "LIF", "CurrentPort", "ConductancePort", "PoissonInput", "SpikeTrainInput",
     "TimedRates", "Projection", "AllToAll", "OneToOne", "FixedProbability", "FixedInDegree",
     "FixedOutDegree", "FromIndices", "DenseMatrix", "SpikeMonitor", "StateMonitor",
-    "RateMonitor", "WeightMonitor", "Uniform", "Normal", "STDP",
+    "RateMonitor", "WeightMonitor", "Uniform", "Normal", "STDP", "DiscreteLIF", "DiscreteSTDP",
     # running
     "lower", "Plan", "build", "simulate", "compare", "Comparison",
     # results

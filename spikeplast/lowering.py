@@ -27,6 +27,8 @@ from .spec import (
     LIF,
     AllToAll,
     DenseMatrix,
+    DiscreteLIF,
+    DiscreteSTDP,
     FixedInDegree,
     FixedOutDegree,
     FixedProbability,
@@ -46,7 +48,8 @@ from .spec import (
     steps_of,
 )
 
-__all__ = ["Plan", "NeuronPlan", "PortPlan", "PoissonPlan", "SpikeTrainPlan", "ProjectionPlan",
+__all__ = ["Plan", "NeuronPlan", "DiscretePlan", "PortPlan", "PoissonPlan", "SpikeTrainPlan",
+           "ProjectionPlan",
            "StateMonitorPlan", "WeightMonitorPlan", "lower", "spec_hash", "rng_for"]
 
 
@@ -114,7 +117,21 @@ class SpikeTrainPlan:
     kind = "spiketrain"
 
 
-SourcePlan = Union[NeuronPlan, PoissonPlan, SpikeTrainPlan]
+@dataclass(frozen=True, eq=False)
+class DiscretePlan:
+    """A discrete-time LIF layer: ``v <- leak v + I``, spike at ``v >= threshold``, reset."""
+
+    name: str
+    n: int
+    leak: float
+    threshold: float
+    v_reset: float
+    init: Mapping[str, np.ndarray]
+    kind = "discrete"
+    variables = ("v",)
+
+
+SourcePlan = Union[NeuronPlan, DiscretePlan, PoissonPlan, SpikeTrainPlan]
 
 
 @dataclass(frozen=True, eq=False)
@@ -138,7 +155,7 @@ class ProjectionPlan:
     fanout_mean: float = 0.0
     fanout_var: float = 0.0
     #: the plasticity rule in SI, or None for static weights
-    plasticity: ResolvedSTDP | None = None
+    plasticity: ResolvedSTDP | DiscreteSTDP | None = None
 
     @property
     def n_synapses(self) -> int:
@@ -196,8 +213,12 @@ class Plan:
     n_steps: int | None = None
 
     def neurons(self) -> list[NeuronPlan]:
-        """The neuron populations, in order."""
+        """The LIF populations, in order."""
         return [p for p in self.populations.values() if isinstance(p, NeuronPlan)]
+
+    def discrete(self) -> list[DiscretePlan]:
+        """The discrete-time LIF layers, in order."""
+        return [p for p in self.populations.values() if isinstance(p, DiscretePlan)]
 
     def replace(self, **changes: Any) -> Plan:
         """A copy with fields replaced (e.g. new weights for a sweep)."""
@@ -397,7 +418,6 @@ def _lower_input(pop: PoissonInput | SpikeTrainInput, dt: float) -> PoissonPlan 
 def _lower_projection(net: Network, proj: Projection, pops: Mapping[str, SourcePlan]
                       ) -> ProjectionPlan:
     pre, post = pops[proj.source], pops[proj.target]
-    assert isinstance(post, NeuronPlan)
     i, j = connect(proj, pre.n, post.n, net.seed)
     m = i.size
     weight = net.weights[proj.name]
@@ -405,8 +425,9 @@ def _lower_projection(net: Network, proj: Projection, pops: Mapping[str, SourceP
         w = np.asarray(weight)[j, i].astype(np.float64)
     else:
         w = _per_element(weight, m, rng_for(net.seed, proj.name, "weight"), proj.where, "weight")
-    port = next(p for p in post.ports if p.name == proj.port)
-    if port.kind == "conductance" and np.any(w < 0):
+    kind = "discrete" if isinstance(post, DiscretePlan) else \
+        next(p for p in post.ports if p.name == proj.port).kind
+    if kind == "conductance" and np.any(w < 0):
         raise SpecError(f"{proj.where}: weight drew {int(np.sum(w < 0))} negative conductances "
                         f"(e.g. {w[w < 0][0]:g} S); on a conductance port weights must be >= 0 — "
                         f"use a distribution that stays non-negative.")
@@ -416,9 +437,11 @@ def _lower_projection(net: Network, proj: Projection, pops: Mapping[str, SourceP
         raise SpecError(f"{proj.where}: delay drew negative values (e.g. {d[d < 0][0]:g} s); "
                         f"delays must be >= 0.")
     mean, var = fanout_moments(proj, pre.n, post.n, i)
-    return ProjectionPlan(proj.name, proj.source, proj.target, proj.port, port.kind, pre.n,
+    rule = proj.plasticity if isinstance(proj.plasticity, DiscreteSTDP) else \
+        net.plasticity.get(proj.name)
+    return ProjectionPlan(proj.name, proj.source, proj.target, proj.port, kind, pre.n,
                           post.n, _ro(i.astype(np.int64)), _ro(j.astype(np.int64)), _ro(w),
-                          _ro(delay_steps), mean, var, net.plasticity.get(proj.name))
+                          _ro(delay_steps), mean, var, rule)
 
 
 def _schedule(net: Network, pops: Mapping[str, SourcePlan],
@@ -454,13 +477,21 @@ def _schedule(net: Network, pops: Mapping[str, SourcePlan],
             delay = f"delays {d.min()}..{d.max()} steps"
         ops.append(Operation("synapses", q.name, f"{q.source} → {q.target}.{q.port} += w, "
                              f"{q.n_synapses} synapses, {delay}"))
+    for p in pops.values():
+        if isinstance(p, DiscretePlan):
+            ops.append(Operation("synapses", p.name, "after this step's input: v <- leak v + I; "
+                                 "spike if v >= threshold; v = v_reset"))
     for q in projs.values():
-        if q.plasticity is not None:
+        if isinstance(q.plasticity, DiscreteSTDP):
+            ops.append(Operation("synapses", q.name, "DiscreteSTDP: trace_pre, trace_post, "
+                                 "W <- clip(W + lr (A+ s trace_pre' - A- trace_post x'))"))
+    for q in projs.values():
+        if isinstance(q.plasticity, ResolvedSTDP):
             r = q.plasticity
             ops.append(Operation("synapses", q.name, f"STDP on presynaptic arrivals "
                                  f"({r.pairing}, {r.dependence}): a_pre, w += η·a_post"))
     for q in projs.values():
-        if q.plasticity is not None:
+        if isinstance(q.plasticity, ResolvedSTDP):
             ops.append(Operation("synapses", q.name, f"STDP on {q.target} spikes (after every "
                                  f"presynaptic event of the step): a_post, w += η·a_pre"))
     for p in pops.values():
@@ -492,6 +523,12 @@ def lower(net: Network, *, n_steps: int | None = None, freeze_inputs: bool = Fal
     for pop in net.populations:
         if isinstance(pop, LIF):
             pops[pop.name] = _lower_lif(pop, net.dt, net.seed)
+        elif isinstance(pop, DiscreteLIF):
+            v0 = _per_element(pop.init.get("v", 0.0), pop.n, rng_for(net.seed, pop.name, "init"),
+                              pop.where, "init['v']")
+            pops[pop.name] = DiscretePlan(pop.name, pop.n, float(pop.leak),
+                                          float(pop.threshold), float(pop.v_reset),
+                                          MappingProxyType({"v": _ro(v0)}))
         else:
             plan = _lower_input(pop, net.dt)
             if freeze_inputs and isinstance(plan, PoissonPlan):

@@ -1,5 +1,6 @@
 """The declarative network spec: frozen, validated data with no execution code."""
 
+from ._discrete import DiscreteLIF, DiscreteSTDP
 from ._inputs import PoissonInput, ResolvedRates, SpikeTrainInput, TimedRates
 from ._monitors import RateMonitor, SpikeMonitor, StateMonitor, WeightMonitor
 from ._network import Network, steps_of
@@ -23,5 +24,6 @@ __all__ = [
     "Projection", "AllToAll", "OneToOne", "FixedProbability", "FixedInDegree",
     "FixedOutDegree", "FromIndices", "DenseMatrix",
     "SpikeMonitor", "StateMonitor", "RateMonitor", "WeightMonitor",
-    "Uniform", "Normal", "SIDist", "steps_of", "STDP", "ResolvedSTDP",
+    "Uniform", "Normal", "SIDist", "steps_of", "STDP", "ResolvedSTDP", "DiscreteLIF",
+    "DiscreteSTDP",
 ]

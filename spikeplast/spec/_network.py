@@ -13,11 +13,13 @@ import numpy as np
 from .._units import SIFloat, fail, fmt
 from ..errors import SpecError, did_you_mean
 from ._base import SpecBase, check_count
+from ._discrete import DiscreteLIF, DiscreteSTDP
 from ._inputs import PoissonInput, ResolvedRates, SpikeTrainInput
 from ._monitors import Monitor, RateMonitor, SpikeMonitor, StateMonitor, WeightMonitor
 from ._neurons import LIF
-from ._plasticity import ResolvedSTDP
+from ._plasticity import STDP, ResolvedSTDP
 from ._projections import (
+    AllToAll,
     DenseMatrix,
     FixedInDegree,
     FixedOutDegree,
@@ -30,8 +32,8 @@ from ._values import SIDist, Value
 __all__ = ["Network", "Population", "steps_of"]
 
 _DEFAULT_DT = 1e-4  # 0.1 ms, Brian2's default
-Population = Union[LIF, PoissonInput, SpikeTrainInput]
-_POPULATIONS = (LIF, PoissonInput, SpikeTrainInput)
+Population = Union[LIF, DiscreteLIF, PoissonInput, SpikeTrainInput]
+_POPULATIONS = (LIF, DiscreteLIF, PoissonInput, SpikeTrainInput)
 
 
 def steps_of(seconds: float | np.ndarray, dt: float) -> np.ndarray:
@@ -93,8 +95,8 @@ class Network(SpecBase):
         pops: dict[str, Population] = {}
         for p in self.populations:
             if not isinstance(p, _POPULATIONS):
-                raise fail(w, "populations", p, "contain LIF, PoissonInput or SpikeTrainInput "
-                           "objects")
+                raise fail(w, "populations", p, "contain LIF, DiscreteLIF, PoissonInput or "
+                           "SpikeTrainInput objects")
             if p.name in pops:
                 raise SpecError(f"{w}: two populations are named '{p.name}'; names must be "
                                 f"unique.")
@@ -175,10 +177,14 @@ class Network(SpecBase):
         w = proj.where
         src = self._ref(w, "source", proj.source, pops)
         tgt = self._ref(w, "target", proj.target, pops)
-        if not isinstance(tgt, LIF):
+        if not isinstance(tgt, (LIF, DiscreteLIF)):
             raise SpecError(f"{w}: target '{tgt.name}' is a {type(tgt).__name__}, which "
                             f"receives no synapses; the target must be a neuron population.")
+        if isinstance(src, DiscreteLIF):
+            raise SpecError(f"{w}: source '{src.name}' is a DiscreteLIF, whose spikes cannot "
+                            f"drive projections yet; it can only be a target.")
         port = tgt.port(proj.port)
+        self._check_rule(proj, src, tgt)
         c = proj.connectivity
         if isinstance(c, OneToOne) and src.n != tgt.n:
             raise SpecError(f"{w}: OneToOne needs equal sizes; source '{src.name}' has "
@@ -207,7 +213,7 @@ class Network(SpecBase):
         if port.kind == "conductance" and not isinstance(weight, SIDist) \
                 and np.any(np.asarray(weight) < 0):
             raise fail(w, "weight", weight, "be >= 0 on a conductance port")
-        if proj.plasticity is not None:
+        if isinstance(proj.plasticity, STDP):
             rule = proj.plasticity.resolve(w, port.weight_dim)
             self.__dict__["_plasticity"][proj.name] = rule
             if port.kind == "conductance" and rule.w_min < 0:
@@ -215,6 +221,27 @@ class Network(SpecBase):
                            "be >= 0 on a conductance port")
         _multiple_of_dt(w, "delay", proj.delay, self.dt)
         return weight
+
+    def _check_rule(self, proj: Projection, src: Population, tgt: Population) -> None:
+        """Which rule may sit on which projection."""
+        w, rule = proj.where, proj.plasticity
+        if isinstance(rule, DiscreteSTDP):
+            if not isinstance(tgt, DiscreteLIF):
+                raise SpecError(f"{w}: DiscreteSTDP needs a DiscreteLIF target; '{tgt.name}' "
+                                f"is a {type(tgt).__name__} (use STDP for LIF targets).")
+            if not isinstance(proj.connectivity, AllToAll):
+                raise SpecError(f"{w}: DiscreteSTDP needs AllToAll connectivity (the dense "
+                                f"layer of canns's STDPTrainer).")
+            if isinstance(proj.delay, SIDist) or np.any(np.asarray(proj.delay) != 0):
+                raise SpecError(f"{w}: DiscreteSTDP needs delay = 0.")
+            others = [q.name for q in self.projections if q.target == proj.target
+                      and isinstance(q.plasticity, DiscreteSTDP) and q.name != proj.name]
+            if others:
+                raise SpecError(f"{w}: '{tgt.name}' already learns through '{others[0]}'; a "
+                                f"DiscreteLIF takes at most one DiscreteSTDP projection.")
+        elif isinstance(rule, STDP) and not isinstance(tgt, LIF):
+            raise SpecError(f"{w}: STDP needs a LIF target; use DiscreteSTDP for "
+                            f"DiscreteLIF '{tgt.name}'.")
 
     def _check_monitor(self, m: Monitor, pops: Mapping[str, Population]) -> None:
         w = m.where
@@ -226,7 +253,7 @@ class Network(SpecBase):
             return
         pop = self._ref(w, "population", m.population, pops)
         if isinstance(m, StateMonitor):
-            if not isinstance(pop, LIF):
+            if not isinstance(pop, (LIF, DiscreteLIF)):
                 raise SpecError(f"{w}: population '{pop.name}' is a {type(pop).__name__}, "
                                 f"which has no state variables to record.")
             for var in m.variables:

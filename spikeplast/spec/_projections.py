@@ -10,6 +10,7 @@ import numpy as np
 from .._units import as_si, fail, frozen_array
 from ..errors import SpecError
 from ._base import SpecBase, check_count, check_name, index_array
+from ._discrete import DiscreteSTDP
 from ._plasticity import STDP
 from ._values import Value, resolve_value
 
@@ -151,12 +152,12 @@ class Projection(SpecBase):
     connectivity: Connectivity
     weight: Any = None
     delay: Any = 0.0
-    plasticity: STDP | None = None
+    plasticity: STDP | DiscreteSTDP | None = None
 
     def __post_init__(self) -> None:
         w = self.where
-        if self.plasticity is not None and not isinstance(self.plasticity, STDP):
-            raise fail(w, "plasticity", self.plasticity, "be an STDP rule or None")
+        if self.plasticity is not None and not isinstance(self.plasticity, (STDP, DiscreteSTDP)):
+            raise fail(w, "plasticity", self.plasticity, "be an STDP or DiscreteSTDP rule, or None")
         check_name(w, "name", self.name)
         for f in ("source", "target", "port"):
             check_name(w, f, getattr(self, f))

@@ -103,12 +103,13 @@ def structure_key(plan: Plan, n_steps: int) -> str:
             put(p.method, tuple((q.name, q.kind) for q in p.ports))
         elif p.kind == "poisson":
             put(p.rates.shape, p.rate_steps, plan.seed)
-        else:
+        elif p.kind == "spiketrain":
             put(p.indices, p.steps)
     for name, q in plan.projections.items():
         put(name, q.source, q.target, q.port, q.i, q.j)
         if q.plasticity is not None:
-            put(q.plasticity.pairing, q.plasticity.dependence)
+            rule = q.plasticity
+            put(type(rule).__name__, getattr(rule, "pairing", ""), getattr(rule, "dependence", ""))
     put(dict(plan.spike_monitors), dict(plan.rate_monitors))
     for name, m in plan.state_monitors.items():
         put(name, m.population, m.variables, m.indices, m.every)

@@ -28,13 +28,13 @@ from typing import Any
 import numpy as np
 
 from ...lowering import NeuronPlan, Plan, PoissonPlan, SpikeTrainPlan
-from ...spec import ResolvedSTDP
+from ...spec import DiscreteSTDP, ResolvedSTDP
 
 __all__ = ["Model", "Block", "SynapseGroup", "blocks", "synapse_groups", "construct",
            "neuron_equations", "run_values", "shared_parameters"]
 
 #: unit names of the port kinds
-_PORT_UNIT = {"current": "volt", "conductance": "siemens"}
+_PORT_UNIT = {"current": "volt", "conductance": "siemens", "discrete": "1"}
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,7 @@ class SynapseGroup:
     port: str
     kind: str
     members: tuple[tuple[str, int, int, int], ...]
-    rule: ResolvedSTDP | None = None  # plastic groups hold exactly one projection
+    rule: ResolvedSTDP | DiscreteSTDP | None = None  # plastic groups hold one projection
 
 
 def blocks(plan: Plan) -> list[Block]:
@@ -86,6 +86,7 @@ def blocks(plan: Plan) -> list[Block]:
 def synapse_groups(plan: Plan) -> list[SynapseGroup]:
     """The synapse groups of a plan (projections with synapses only)."""
     where = {m: (b.name, first) for b in blocks(plan) for m, first, _ in b.members}
+    where.update({d.name: (f"pop_{d.name}", 0) for d in plan.discrete()})
     groups: dict[tuple, list[tuple[str, int, int, int]]] = {}
     kinds: dict[tuple, str] = {}
     for name, q in plan.projections.items():
@@ -101,6 +102,40 @@ def synapse_groups(plan: Plan) -> list[SynapseGroup]:
     return [SynapseGroup(f"syn_{k}", key[0], key[1], key[2], kinds[key], tuple(m),
                          plan.projections[key[3]].plasticity if key[3] else None)
             for k, (key, m) in enumerate(groups.items())]
+
+
+#: a DiscreteLIF layer (canns SpikingLayer); updated in 'after_synapses' by run_regularly.
+#: Traces: ``xtr`` (presynaptic, per synapse) and ``ytr`` (postsynaptic); Brian2 reserves
+#: the ``_pre``/``_post`` suffixes
+DISCRETE_MODEL = """v : 1
+input : 1
+spk : 1
+ytr : 1
+leak : 1 (shared, constant)
+vth : 1 (shared, constant)
+vreset : 1 (shared, constant)
+decay : 1 (shared, constant)"""
+#: v <- leak v + I; spike at v >= vth; reset; post trace (both traces include this step)
+DISCRETE_UPDATE = """v = leak*v + input
+input = 0
+spk = int(v >= vth)
+v = vreset*spk + v*(1 - spk)
+ytr = decay*ytr + spk"""
+DENSE_MODEL = """w : 1
+xtr : 1
+x : 1
+lr : 1 (shared, constant)
+Ap : 1 (shared, constant)
+Am : 1 (shared, constant)
+xdecay : 1 (shared, constant)
+wmin : 1 (shared, constant)
+wmax : 1 (shared, constant)"""
+#: W <- clip(W + lr (A+ s trace_pre - A- trace_post x)), as canns, once per step
+DENSE_UPDATE = """w = clip(w + lr*(Ap*spk_post*xtr - Am*ytr_post*x), wmin, wmax)
+x = 0"""
+#: Brian2 names of the DiscreteSTDP parameters
+_DENSE_VARS = (("lr", "learning_rate"), ("Ap", "a_plus"), ("Am", "a_minus"),
+               ("xdecay", "trace_decay"), ("wmin", "w_min"), ("wmax", "w_max"))
 
 
 def stdp_code(g: SynapseGroup) -> tuple[str, str, str]:
@@ -196,6 +231,14 @@ def run_values(plan: Plan) -> list[tuple[str, str, np.ndarray]]:
         pops = [plan.populations[m] for m, _, _ in b.members]
         out += [(b.name, var, np.concatenate([p.init[var] for p in pops]))
                 for var in pops[0].variables]
+    for d in plan.discrete():
+        rule = next((q.plasticity for q in plan.projections.values() if q.target == d.name
+                     and isinstance(q.plasticity, DiscreteSTDP)), None)
+        decay = rule.trace_decay if rule else 0.0
+        out += [(f"pop_{d.name}", k, np.array([v])) for k, v in
+                (("leak", d.leak), ("vth", d.threshold), ("vreset", d.v_reset),
+                 ("decay", decay))]
+        out.append((f"pop_{d.name}", "v", d.init["v"]))
     for name, pop in plan.populations.items():
         if isinstance(pop, PoissonPlan) and pop.rates.shape[0] == 1:
             out.append((f"pop_{name}", "rates", pop.rates[0]))
@@ -205,8 +248,9 @@ def run_values(plan: Plan) -> list[tuple[str, str, np.ndarray]]:
         out.append((f"{g.name}_pre", "delay",
                     np.concatenate([q.delay_steps for q in qs]) * plan.dt))
         if g.rule is not None:
+            names = _DENSE_VARS if isinstance(g.rule, DiscreteSTDP) else _RULE_VARS
             out += [(g.name, b2_name, np.array([getattr(g.rule, field)]))
-                    for b2_name, field in _RULE_VARS]
+                    for b2_name, field in names]
     return [(o, v, np.asarray(a, np.float64)) for o, v, a in out]
 
 
@@ -255,6 +299,13 @@ def construct(plan: Plan, b2: Any) -> Model:
         m.objects.append(g)
         for pop, first, n in b.members:
             m.views[pop] = g if n == b.n else g[first:first + n]
+    for d in plan.discrete():
+        g = b2.NeuronGroup(d.n, DISCRETE_MODEL, threshold="spk > 0.5", reset="", clock=clock,
+                           name=f"pop_{d.name}", namespace={})
+        g.run_regularly(DISCRETE_UPDATE, when="after_synapses", order=1, name=f"update_{d.name}")
+        g.thresholder["spike"].when, g.thresholder["spike"].order = "after_synapses", 3
+        groups[f"pop_{d.name}"] = owners[f"pop_{d.name}"] = m.views[d.name] = g
+        m.objects.append(g)
     for name, pop in plan.populations.items():
         if isinstance(pop, PoissonPlan):
             if pop.rates.shape[0] == 1:
@@ -274,7 +325,15 @@ def construct(plan: Plan, b2: Any) -> Model:
         m.objects.append(g)
     for sg in synapse_groups(plan):
         qs = [plan.projections[mem[0]] for mem in sg.members]
-        if sg.rule is None:
+        if isinstance(sg.rule, DiscreteSTDP):
+            s = b2.Synapses(m.views[sg.source], groups[sg.block], model=DENSE_MODEL,
+                            on_pre="input_post += w\nx = 1", clock=clock, name=sg.name,
+                            namespace={})
+            s.run_regularly("xtr = xdecay*xtr + x", when="after_synapses",
+                            order=0, name=f"{sg.name}_trace")
+            s.run_regularly(DENSE_UPDATE, when="after_synapses", order=2,
+                            name=f"{sg.name}_learn")
+        elif sg.rule is None:
             s = b2.Synapses(m.views[sg.source], groups[sg.block],
                             model=f"w : {_PORT_UNIT[sg.kind]}", on_pre=f"{sg.port}_post += w",
                             clock=clock, name=sg.name, namespace={})
@@ -290,8 +349,11 @@ def construct(plan: Plan, b2: Any) -> Model:
         m.synapses[sg.name] = owners[sg.name] = s
         owners[f"{sg.name}_pre"] = s.pre
         m.objects.append(s)
+    discrete = {d.name for d in plan.discrete()}
     for mon, pop in plan.spike_monitors.items():
         m.spike_mons[mon] = b2.SpikeMonitor(m.views[pop], name=f"spikes_{mon}")
+        if pop in discrete:  # its spikes are detected in 'after_synapses'
+            m.spike_mons[mon].when, m.spike_mons[mon].order = "after_synapses", 4
     for mon, pop in plan.rate_monitors.items():
         m.rate_mons[mon] = b2.PopulationRateMonitor(m.views[pop], name=f"rate_{mon}")
     for mon, st in plan.state_monitors.items():

@@ -33,8 +33,9 @@ import jax.numpy as jnp
 import numpy as np
 
 from ...errors import SimulationError, SpecError, UnsupportedFeature
-from ...lowering import NeuronPlan, Plan, PoissonPlan, SpikeTrainPlan
+from ...lowering import DiscretePlan, NeuronPlan, Plan, PoissonPlan, SpikeTrainPlan
 from ...results import Recording
+from ...spec import DiscreteSTDP, ResolvedSTDP
 from ._neuron import coefficients, integrate
 
 __all__ = ["JaxSimulation", "build", "check", "compile_count"]
@@ -97,6 +98,20 @@ class _Plastic:
 
 
 @dataclass(frozen=True)
+class _Discrete:
+    """A DiscreteLIF layer: input slice ``offset`` of the flat input vector; ``dense`` is
+    its DiscreteSTDP projection (dense W in the state), if any."""
+
+    name: str
+    n: int
+    offset: int
+    dense: str | None
+    source: str | None  # the dense projection's source
+    source_is_train: bool
+    n_pre: int
+
+
+@dataclass(frozen=True)
 class _StateMon:
     name: str
     pop: str
@@ -126,6 +141,7 @@ class _Config:
     fanout: int  # F of the event adjacency (0: no outgoing synapses)
     trains: tuple[_Train, ...]
     plastic: tuple[_Plastic, ...]
+    discrete: tuple[_Discrete, ...]
     state_mons: tuple[_StateMon, ...]
     weight_mons: tuple[_WeightMon, ...]
 
@@ -276,6 +292,23 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
             st = {k: v.at[sink].set(0) for k, v in st.items()}
             return buf, st
 
+        part_of = {q.name: q for q in cfg.parts}
+
+        def presynaptic(d: _Discrete, idx: Array, n_spk: Array, local: Array) -> Array:
+            """This step's spikes of a dense projection's source as a 0/1 vector."""
+            if d.source_is_train:
+                csr = data["trains"][d.source]
+                start = csr["offsets"][local]
+                count = csr["offsets"][local + 1] - start
+                ids = jax.lax.dynamic_slice(csr["idx"], (start,), (d.n_pre,))
+                ids = jnp.where(jnp.arange(d.n_pre) < count, ids, d.n_pre)
+            else:
+                q = part_of[d.source]
+                held = jnp.arange(idx.shape[0]) < jnp.minimum(n_spk, cfg.capacity)
+                inside = held & (idx >= q.offset) & (idx < q.offset + q.n)
+                ids = jnp.where(inside, idx - q.offset, d.n_pre)
+            return jnp.zeros(d.n_pre + 1, fdt).at[ids].set(1.0)[:d.n_pre]
+
         def step(carry: dict, local: Array) -> tuple[dict, dict]:
             t = carry["t"]
             zero = jnp.zeros((), t.dtype)
@@ -297,8 +330,12 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
                 recs[mon.name] = record(recs[mon.name], mon, lambda mon=mon, ix=ix: jnp.stack(
                     [pops[mon.pop][v][ix] for v in mon.variables]))
             for mon in cfg.weight_mons:
-                source = (carry["plastic"][mon.plastic]["w"] if mon.plastic
-                          else params["weights"])
+                if mon.plastic in carry["dense"]:
+                    source = carry["dense"][mon.plastic]["W"].reshape(-1)
+                elif mon.plastic:
+                    source = carry["plastic"][mon.plastic]["w"]
+                else:
+                    source = params["weights"]
                 ix = params["mon_idx"][mon.name]
                 recs[mon.name] = record(recs[mon.name], mon, lambda source=source, ix=ix:
                                         source[ix])
@@ -385,13 +422,37 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
                     for k in range(len(p.kinds)):
                         o = p.offset + k * p.n
                         new_pops[p.name][f"x{k}"] = new_pops[p.name][f"x{k}"] + incoming[o:o + p.n]
+            dense = dict(carry["dense"])
+            for d in cfg.discrete:
+                st = new_pops[d.name] = dict(pops[d.name])
+                prm = params["discrete"][d.name]
+                current = incoming[d.offset:d.offset + d.n] if M else jnp.zeros(d.n, fdt)
+                if d.dense:
+                    dn, rule = dict(dense[d.dense]), params["dense"][d.dense]
+                    x = presynaptic(d, idx if cfg.parts else None,
+                                    n_spk if cfg.parts else None, local)
+                    dn["trace_pre"] = rule["decay"] * dn["trace_pre"] + x
+                    current = current + dn["W"] @ x  # W from before this step's update
+                v = prm["leak"] * st["v"] + current
+                spk = v >= prm["threshold"]
+                st["v"] = jnp.where(spk, prm["v_reset"], v)
+                out[f"discrete/{d.name}"] = spk
+                if d.dense:
+                    s_f = spk.astype(fdt)
+                    st["trace_post"] = rule["decay"] * st["trace_post"] + s_f
+                    ltp = rule["a_plus"] * jnp.outer(s_f, dn["trace_pre"])
+                    ltd = rule["a_minus"] * jnp.outer(st["trace_post"], x)
+                    dn["W"] = jnp.clip(dn["W"] + rule["lr"] * (ltp - ltd), rule["w_min"],
+                                       rule["w_max"])
+                    dense[d.dense] = dn
             # resets
             for p in cfg.pops:
                 s = new_pops[p.name]
                 spk = spiked[p.name]
                 s["v"] = jnp.where(spk, params["pops"][p.name]["v_reset"], s["v"])
                 s["lastspike"] = jnp.where(spk, t, s["lastspike"])
-            new = {"t": t + 1, "pops": new_pops, "recs": recs, "plastic": plastic}
+            new = {"t": t + 1, "pops": new_pops, "recs": recs, "plastic": plastic,
+                   "dense": dense}
             if D > 1:
                 new["buf"] = buf
             return new, out
@@ -410,11 +471,12 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
                 draws[part.name] = jax.vmap(lambda tt, key=key, n=part.n: jax.random.uniform(
                     jax.random.fold_in(key, tt), (n,), fdt))(steps)
         carry = {"t": state["t"], "pops": state["pops"], "recs": recs,
-                 "plastic": state["plastic"]}
+                 "plastic": state["plastic"], "dense": state["dense"]}
         if D > 1:
             carry["buf"] = state["buf"]
         carry, out = jax.lax.scan(step, carry, jnp.arange(cfg.length, dtype=jnp.int32))
-        new_state = {"t": carry["t"], "pops": carry["pops"], "plastic": carry["plastic"]}
+        new_state = {"t": carry["t"], "pops": carry["pops"], "plastic": carry["plastic"],
+                     "dense": carry["dense"]}
         if D > 1:
             new_state["buf"] = carry["buf"]
         return new_state, {"steps": out, "recs": carry["recs"]}
@@ -482,9 +544,17 @@ class JaxSimulation:
             pops.append(_Pop(p.name, p.n, p.method, tuple(q.kind for q in p.ports), offset))
             offset += p.n * len(p.ports)
         self._pops = tuple(pops)
+        discrete = plan.discrete()
+        d_offset = {}
+        for d in discrete:
+            d_offset[d.name] = offset
+            offset += d.n
         M = offset
         port_offset = {(p.name, k): p.offset + i * p.n for p in pops
                        for i, k in enumerate(plan.populations[p.name].variables[1:])}
+        port_offset.update({(name, "input"): o for name, o in d_offset.items()})
+        self._port_offset = port_offset
+        self._prepare_discrete(d_offset, fdt)
         projs = list(plan.projections.values())
         D = 1 + max([int(q.delay_steps.max()) for q in projs if q.n_synapses] or [0])
         w_offsets = np.cumsum([0] + [q.n_synapses for q in projs])
@@ -498,6 +568,8 @@ class JaxSimulation:
         parts, trains, offset = [], [], 0
         for name, src in plan.populations.items():
             has_out = any(q.source == name and q.n_synapses for q in projs)
+            if isinstance(src, DiscretePlan):
+                continue  # updated in the synapses slot; its spikes are returned whole
             if isinstance(src, SpikeTrainPlan):
                 if has_out:
                     trains.append(_Train(name, src.n, any(
@@ -529,14 +601,20 @@ class JaxSimulation:
         # state keys: "v" and the ports as "x0", "x1", ... (in the population's port order)
         key_of = {p.name: {v: ("v" if k == 0 else f"x{k - 1}") for k, v in
                            enumerate(plan.populations[p.name].variables)} for p in pops}
+        key_of.update({d.name: {"v": "v"} for d in discrete})
         self._state_mons = tuple(
             _StateMon(m.name, m.population, tuple(key_of[m.population][v] for v in m.variables),
                       m.indices.size, m.every) for m in plan.state_monitors.values())
         mon_idx = {m.name: m.indices.astype(np.int32) for m in plan.state_monitors.values()}
-        mon_idx.update({m.name: (m.synapses if plan.projections[m.projection].plasticity
-                                 else self._w_offset[m.projection] + m.synapses
-                                 ).astype(np.int32)
-                        for m in plan.weight_monitors.values()})
+        for m in plan.weight_monitors.values():
+            q = plan.projections[m.projection]
+            if isinstance(q.plasticity, DiscreteSTDP):  # dense W[post, pre], flattened
+                ix = q.j[m.synapses] * q.n_pre + q.i[m.synapses]
+            elif q.plasticity is not None:
+                ix = m.synapses
+            else:
+                ix = self._w_offset[m.projection] + m.synapses
+            mon_idx[m.name] = ix.astype(np.int32)
         pop_params = {}
         for p in plan.neurons():
             prm = {k: _compact(v, fdt) for k, v in p.params.items()}
@@ -556,7 +634,35 @@ class JaxSimulation:
                                       "rate_steps": np.int32(src.rate_steps), "key": key}
         self._params = {"dt": fdt(plan.dt), "pops": pop_params, "adj": adj, "weights": weights,
                         "poisson": poisson, "mon_idx": mon_idx,
-                        "plastic": self._plastic_params}
+                        "plastic": self._plastic_params, "discrete": self._discrete_params,
+                        "dense": self._dense_params}
+
+    def _prepare_discrete(self, d_offset: dict[str, int], fdt: Any) -> None:
+        """Layers, dense DiscreteSTDP weights (``W[post, pre]``) and their initial state."""
+        plan = self.plan
+        layers, params, dense_params, dense_state, states = [], {}, {}, {}, {}
+        for d in plan.discrete():
+            q = next((q for q in plan.projections.values() if q.target == d.name
+                      and isinstance(q.plasticity, DiscreteSTDP)), None)
+            src = plan.populations[q.source] if q else None
+            layers.append(_Discrete(d.name, d.n, d_offset[d.name], q.name if q else None,
+                                    q.source if q else None,
+                                    isinstance(src, SpikeTrainPlan), src.n if src else 0))
+            params[d.name] = {"leak": fdt(d.leak), "threshold": fdt(d.threshold),
+                              "v_reset": fdt(d.v_reset)}
+            states[d.name] = {"v": np.asarray(d.init["v"], fdt)}
+            if q is not None:
+                r = q.plasticity
+                W = np.zeros((q.n_post, q.n_pre), fdt)
+                W[q.j, q.i] = q.w
+                dense_params[q.name] = {"lr": fdt(r.learning_rate), "a_plus": fdt(r.a_plus),
+                                        "a_minus": fdt(r.a_minus), "decay": fdt(r.trace_decay),
+                                        "w_min": fdt(r.w_min), "w_max": fdt(r.w_max)}
+                dense_state[q.name] = {"W": W, "trace_pre": np.zeros(q.n_pre, fdt)}
+                states[d.name]["trace_post"] = np.zeros(d.n, fdt)
+        self._discrete = tuple(layers)
+        self._discrete_params, self._discrete_state = params, states
+        self._dense_params, self._dense_state = dense_params, dense_state
 
     def _prepare_plastic(self, projs: list[Any], port_offset: dict[tuple[str, str], int],
                          M: int, fdt: Any) -> None:
@@ -569,7 +675,7 @@ class JaxSimulation:
         cfgs, params, state = [], {}, {}
         for q in projs:
             r = q.plasticity
-            if r is None or q.n_synapses == 0:
+            if not isinstance(r, ResolvedSTDP) or q.n_synapses == 0:
                 continue
             n = q.n_synapses
             n_pad = _bucket(n + 1)
@@ -638,8 +744,7 @@ class JaxSimulation:
         projs = list(self.plan.projections.values())
         n_w = sum(q.n_synapses for q in projs)
         starts = np.array([self._w_offset[q.name] for q in projs] + [np.iinfo(np.int64).max])
-        base = {(p.name, v): p.offset + k * p.n for p in self._pops
-                for k, v in enumerate(self.plan.populations[p.name].variables[1:])}
+        base = self._port_offset
         found: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {q.name: [] for q in projs}
         for table, a in self._params["adj"].items():
             rows, cols = np.nonzero(a["wix"] < n_w)
@@ -650,6 +755,10 @@ class JaxSimulation:
                 if off is not None and sel.any():
                     tgt = a["tgt"][rows[sel], cols[sel]]
                     found[q.name].append((rows[sel] - off, tgt - base[(q.target, q.port)]))
+        for q in projs:  # dense DiscreteSTDP weights: every (pre, post) pair exists
+            if q.name in self._dense_params:
+                jj, ii = np.nonzero(np.ones((q.n_post, q.n_pre), bool))
+                found[q.name].append((ii, jj))
         for q in projs:  # plastic projections: decode their own synapse tables
             prm = self._plastic_params.get(q.name)
             if prm is not None:
@@ -667,7 +776,7 @@ class JaxSimulation:
     def _config(self, length: int) -> _Config:
         return _Config(self.dtype, length, self._D, self._M, self._pops, self._parts,
                        self._n_events, self._capacity, self._fanout, self._trains,
-                       self._plastic, self._state_mons, self._weight_mons)
+                       self._plastic, self._discrete, self._state_mons, self._weight_mons)
 
     def initial_state(self) -> dict[str, Any]:
         """The state at t = 0 (from the plan's initial values)."""
@@ -679,7 +788,11 @@ class JaxSimulation:
             for k, q in enumerate(p.ports):
                 s[f"x{k}"] = np.asarray(p.init[q.name], fdt)
             pops[p.name] = s
+        pops.update({k: {f: a.copy() for f, a in v.items()}
+                     for k, v in self._discrete_state.items()})
         state: dict[str, Any] = {"t": np.int32(0), "pops": pops,
+                                 "dense": {k: {f: a.copy() for f, a in v.items()}
+                                           for k, v in self._dense_state.items()},
                                  "plastic": {k: {f: a.copy() for f, a in v.items()}
                                              for k, v in self._plastic_state.items()}}
         if self._D > 1:
@@ -694,7 +807,7 @@ class JaxSimulation:
             lo, hi = np.searchsorted(src.steps, [t0, t0 + length])
             idx = src.indices[lo:hi].astype(np.int32)
             offsets = np.searchsorted(src.steps[lo:hi], np.arange(t0, t0 + length + 1))
-            padded = np.zeros(_pow2(max(idx.size, 1)), np.int32)
+            padded = np.zeros(_pow2(idx.size + s.n), np.int32)  # + n: slices of n per step
             padded[:idx.size] = idx
             trains[s.name] = {"offsets": offsets.astype(np.int32), "idx": padded}
         return trains
@@ -781,6 +894,11 @@ class JaxSimulation:
                 rec.add_counts(part.name, np.bincount(local[mine], minlength=length))
                 if part.record:
                     rec.add_spikes(part.name, flat[mine] - part.offset, t0 + local[mine])
+        for d in self._discrete:
+            spk = steps[f"discrete/{d.name}"]
+            rows, cols = np.nonzero(spk)
+            rec.add_counts(d.name, spk.sum(axis=1))
+            rec.add_spikes(d.name, cols, t0 + rows)
         for m in self._state_mons:
             first = -(-t0 // m.every) * m.every
             n_rec = len(range(first, t0 + length, m.every))
