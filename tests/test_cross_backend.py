@@ -140,7 +140,7 @@ def test_structure_cache_reuses_the_binary_for_new_values_and_rebuilds_new_struc
     assert len(list(tmp_path.glob("*/main"))) == 2
 
 
-def stdp_network(pairing="all_to_all", dependence="additive"):
+def stdp_network(pairing="all_to_all", dependence="additive", delay=0 * ms):
     """100 Poisson inputs → 10 conductance-based LIF with STDP (frozen inputs)."""
     gmax = 2 * nS
     inputs = sp.PoissonInput(name="inputs", n=100, rate=20 * Hz)
@@ -153,15 +153,17 @@ def stdp_network(pairing="all_to_all", dependence="additive"):
     return sp.Network(name="stdp_small", seed=3, populations=(inputs, neurons), projections=(
         sp.Projection(name="syn", source="inputs", target="neurons", port="ge",
                       connectivity=sp.FixedProbability(p=0.8),
-                      weight=sp.Uniform(0.5 * gmax, 1.0 * gmax), plasticity=rule),),
+                      weight=sp.Uniform(0.5 * gmax, 1.0 * gmax), plasticity=rule,
+                      delay=delay),),
         monitors=(sp.SpikeMonitor(population="neurons"),
                   sp.WeightMonitor(projection="syn", every=1000)))
 
 
-@pytest.mark.parametrize("pairing, dependence", [("all_to_all", "additive"),
-                                                 ("nearest", "multiplicative")])
-def test_stdp_network_gives_the_same_spikes_and_weights(pairing, dependence):
-    net = stdp_network(pairing, dependence)
+@pytest.mark.parametrize("pairing, dependence, delay", [
+    ("all_to_all", "additive", 0 * ms), ("nearest", "multiplicative", 0 * ms),
+    ("all_to_all", "additive", sp.Uniform(0 * ms, 2 * ms))], ids=["add", "mult", "delays"])
+def test_stdp_network_gives_the_same_spikes_and_weights(pairing, dependence, delay):
+    net = stdp_network(pairing, dependence, delay)
     b = sp.simulate(net, 1 * sp.second, backend="brian2", freeze_inputs=True)
     j = sp.simulate(net, 1 * sp.second, backend="jax", freeze_inputs=True, dtype="float64")
     sb, sj = b.spikes["neurons"], j.spikes["neurons"]
@@ -171,3 +173,16 @@ def test_stdp_network_gives_the_same_spikes_and_weights(pairing, dependence):
     assert wb.shape == wj.shape and wb.shape[0] == 10
     assert np.max(np.abs(wb - wj)) <= 1e-9 * 2e-9  # 1e-9 · w_max
     assert np.max(np.abs(wb[-1] - wb[0])) > 1e-11  # the weights did learn
+
+
+def test_equal_and_unequal_delays_are_different_brian2_structures(tmp_path):
+    """Brian2 compiles a homogeneous-delay queue when all delays are equal; the cache must
+    not reuse that binary for unequal delays (found by the delayed STDP test)."""
+    equal = stdp_network(delay=1 * ms)
+    unequal = stdp_network(delay=sp.Uniform(0 * ms, 2 * ms))
+    a = sp.simulate(equal, 50 * ms, backend="brian2", freeze_inputs=True, cache_dir=tmp_path)
+    b = sp.simulate(unequal, 50 * ms, backend="brian2", freeze_inputs=True, cache_dir=tmp_path)
+    j = sp.simulate(unequal, 50 * ms, backend="jax", freeze_inputs=True, dtype="float64")
+    assert b.metadata["timings"]["compile"] > 0
+    assert np.array_equal(b.spikes["neurons"].times, j.spikes["neurons"].times)
+    assert not np.array_equal(a.spikes["neurons"].times, b.spikes["neurons"].times)

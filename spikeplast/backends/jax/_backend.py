@@ -32,7 +32,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ...errors import SimulationError, SpecError, UnsupportedFeature
+from ...errors import SimulationError, SpecError
 from ...lowering import DiscretePlan, NeuronPlan, Plan, PoissonPlan, SpikeTrainPlan
 from ...results import Recording
 from ...spec import DiscreteSTDP, ResolvedSTDP
@@ -95,6 +95,7 @@ class _Plastic:
     target: str  # a LIF population (a part)
     pairing: str
     dependence: str
+    lags: tuple[int, ...]  # the distinct transmission delays of its synapses (steps)
 
 
 @dataclass(frozen=True)
@@ -141,6 +142,8 @@ class _Config:
     fanout: int  # F of the event adjacency (0: no outgoing synapses)
     trains: tuple[_Train, ...]
     plastic: tuple[_Plastic, ...]
+    history: int  # H: steps of compacted spikes kept for delayed plastic synapses
+    back: int  # steps of spike-train look-back for delayed plastic synapses
     discrete: tuple[_Discrete, ...]
     state_mons: tuple[_StateMon, ...]
     weight_mons: tuple[_WeightMon, ...]
@@ -161,12 +164,6 @@ def check(plan: Plan, options: dict[str, Any]) -> None:
         if v is not None and (isinstance(v, bool) or not isinstance(v, int) or v < 1):
             raise SpecError(f"backend 'jax': {key} = {v!r} is invalid; it must be a whole "
                             f"number >= 1.")
-    for q in plan.projections.values():
-        if q.plasticity is not None and q.delay_steps.size and q.delay_steps.max() > 0:
-            raise UnsupportedFeature(
-                "jax", f"STDP on projection '{q.name}' with transmission delays",
-                "Plastic projections run with delay 0 on the JAX backend for now; use "
-                "backend='brian2' or set delay=0*ms.")
     unknown = set(options) - {"dtype", "on_overflow", "chunk_steps", "spike_capacity"}
     if unknown:
         raise SpecError(f"backend 'jax': unknown option(s) {', '.join(sorted(unknown))}; valid: "
@@ -239,12 +236,15 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
 
             return jax.lax.fori_loop(0, count, body, buf)
 
-        def stdp(pl: _Plastic, prm: dict, st: dict, buf: Array, t: Array, pre: tuple,
-                 post: tuple) -> tuple[Array, dict]:
+        def stdp(pl: _Plastic, prm: dict, st: dict, buf: Array, t: Array,
+                 pres: list[tuple[int, tuple]], post: tuple) -> tuple[Array, dict]:
             """Pair-based STDP of one projection for one step, as Brian2 computes it:
             every presynaptic arrival (deliver w, update a_pre, w += η a_post f₋(w)), then
             every postsynaptic spike (update a_post, w += η a_pre f₊(w)); traces decay
-            exactly from each synapse's last update; w is clipped to [w_min, w_max]."""
+            exactly from each synapse's last update; w is clipped to [w_min, w_max].
+
+            ``pres`` holds, per transmission delay L, the spikes emitted L steps ago: a
+            presynaptic event reaches a synapse (and its rule) after the synapse's delay."""
             span = prm["w_max"] - prm["w_min"]
             slot = (t % D) * M if D > 1 else 0
 
@@ -262,9 +262,11 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
                         "apost": stv["apost"].at[syn].set(am),
                         "lu": stv["lu"].at[syn].set(t)}
 
-            def on_pre(k: Array, c: tuple) -> tuple:
+            def on_pre(k: Array, c: tuple, pre: tuple, lag: int) -> tuple:
                 b, stv = c
                 syn = prm["out"][rows(pre, k)]
+                if len(pl.lags) > 1:  # only the synapses with this delay receive it now
+                    syn = jnp.where(prm["dly"][syn] == lag, syn, prm["dly"].shape[0] - 1)
                 ap, am = decay(stv, syn)
                 w = stv["w"][syn]
                 tgt = prm["tgt"][syn]
@@ -285,7 +287,9 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
                 w = jnp.clip(w + prm["lr"] * ap * f, prm["w_min"], prm["w_max"])
                 return store(stv, syn, w, ap, am)
 
-            buf, st = jax.lax.fori_loop(0, pre[2], on_pre, (buf, st))
+            for lag, pre in pres:
+                buf, st = jax.lax.fori_loop(
+                    0, pre[2], lambda k, c, pre=pre, lag=lag: on_pre(k, c, pre, lag), (buf, st))
             st = jax.lax.fori_loop(0, post[2], on_post, st)
             # the sink entry absorbed the padding: keep it inert
             sink = st["w"].shape[0] - 1
@@ -298,8 +302,8 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
             """This step's spikes of a dense projection's source as a 0/1 vector."""
             if d.source_is_train:
                 csr = data["trains"][d.source]
-                start = csr["offsets"][local]
-                count = csr["offsets"][local + 1] - start
+                start = csr["offsets"][local + cfg.back]
+                count = csr["offsets"][local + cfg.back + 1] - start
                 ids = jax.lax.dynamic_slice(csr["idx"], (start,), (d.n_pre,))
                 ids = jnp.where(jnp.arange(d.n_pre) < count, ids, d.n_pre)
             else:
@@ -361,9 +365,9 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
                 if not tr.static:
                     continue
                 csr = data["trains"][tr.name]
-                start = csr["offsets"][local]
+                start = csr["offsets"][local + cfg.back]
                 buf = deliver(buf, t, f"train/{tr.name}", csr["idx"], start,
-                              csr["offsets"][local + 1] - start)
+                              csr["offsets"][local + cfg.back + 1] - start)
             masks = []
             for part in cfg.parts:
                 if part.kind == "poisson":
@@ -391,28 +395,38 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
                     buf = deliver(buf, t, "events", idx, 0, jnp.minimum(n_spk, cfg.capacity))
                 out["events/n"] = n_spk
                 out["events/idx"] = idx
+            hist = carry.get("hist")
+            if cfg.history:  # keep this step's spikes for delayed plastic synapses
+                hist = {"idx": hist["idx"].at[t % cfg.history].set(idx),
+                        "n": hist["n"].at[t % cfg.history].set(n_spk)}
             plastic = dict(carry["plastic"])
             if cfg.plastic:
                 part_of = {q.name: q for q in cfg.parts}
-                held = jnp.arange(idx.shape[0]) < jnp.minimum(n_spk, cfg.capacity)
-
-                def span(part: _Part) -> tuple:
+                def span(part: _Part, ids: Array = idx, n: Array = n_spk) -> tuple:
                     """The spikes of one part: a contiguous run of the compacted indices,
                     which top_k returns in ascending order (tested)."""
-                    first = jnp.sum(held & (idx < part.offset), dtype=jnp.int32)
-                    inside = held & (idx >= part.offset) & (idx < part.offset + part.n)
-                    return (idx, first, jnp.sum(inside, dtype=jnp.int32), part.offset)
+                    held = jnp.arange(ids.shape[0]) < jnp.minimum(n, cfg.capacity)
+                    first = jnp.sum(held & (ids < part.offset), dtype=jnp.int32)
+                    inside = held & (ids >= part.offset) & (ids < part.offset + part.n)
+                    return (ids, first, jnp.sum(inside, dtype=jnp.int32), part.offset)
 
-                for pl in cfg.plastic:
+                def arrivals(pl: _Plastic, lag: int) -> tuple:
+                    """The source's spikes emitted ``lag`` steps ago."""
                     if pl.source_is_train:
                         csr = data["trains"][pl.source]
-                        start = csr["offsets"][local]
-                        pre = (csr["idx"], start, csr["offsets"][local + 1] - start, 0)
-                    else:
-                        pre = span(part_of[pl.source])
-                    post = span(part_of[pl.target])
+                        start = csr["offsets"][local + cfg.back - lag]
+                        return (csr["idx"], start,
+                                csr["offsets"][local + cfg.back - lag + 1] - start, 0)
+                    if lag == 0:
+                        return span(part_of[pl.source])
+                    row = (t - lag) % cfg.history
+                    return span(part_of[pl.source], hist["idx"][row], hist["n"][row])
+
+                for pl in cfg.plastic:
+                    pres = [(lag, arrivals(pl, lag)) for lag in pl.lags]
                     buf, plastic[pl.name] = stdp(pl, params["plastic"][pl.name],
-                                                 plastic[pl.name], buf, t, pre, post)
+                                                 plastic[pl.name], buf, t, pres,
+                                                 span(part_of[pl.target]))
             if M:
                 slot = (t % D) * M if D > 1 else 0
                 incoming = jax.lax.dynamic_slice(buf, (slot,), (M,))
@@ -453,6 +467,8 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
                 s["lastspike"] = jnp.where(spk, t, s["lastspike"])
             new = {"t": t + 1, "pops": new_pops, "recs": recs, "plastic": plastic,
                    "dense": dense}
+            if cfg.history:
+                new["hist"] = hist
             if D > 1:
                 new["buf"] = buf
             return new, out
@@ -472,11 +488,15 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
                     jax.random.fold_in(key, tt), (n,), fdt))(steps)
         carry = {"t": state["t"], "pops": state["pops"], "recs": recs,
                  "plastic": state["plastic"], "dense": state["dense"]}
+        if cfg.history:
+            carry["hist"] = state["hist"]
         if D > 1:
             carry["buf"] = state["buf"]
         carry, out = jax.lax.scan(step, carry, jnp.arange(cfg.length, dtype=jnp.int32))
         new_state = {"t": carry["t"], "pops": carry["pops"], "plastic": carry["plastic"],
                      "dense": carry["dense"]}
+        if cfg.history:
+            new_state["hist"] = carry["hist"]
         if D > 1:
             new_state["buf"] = carry["buf"]
         return new_state, {"steps": out, "recs": carry["recs"]}
@@ -695,10 +715,16 @@ class JaxSimulation:
             w[:n] = q.w
             state[q.name] = {"w": w, "apre": np.zeros(n_pad, fdt),
                              "apost": np.zeros(n_pad, fdt), "lu": np.zeros(n_pad, np.int32)}
+            dly = np.full(n_pad, -1, np.int32)
+            dly[:n] = q.delay_steps
+            params[q.name]["dly"] = dly
             source = self.plan.populations[q.source]
+            lags = tuple(int(x) for x in np.unique(q.delay_steps))
             cfgs.append(_Plastic(q.name, q.source, isinstance(source, SpikeTrainPlan),
-                                 q.target, r.pairing, r.dependence))
+                                 q.target, r.pairing, r.dependence, lags))
         self._plastic = tuple(cfgs)
+        self._history = 1 + max([max(p.lags) for p in cfgs if not p.source_is_train] or [-1])
+        self._back = max([max(p.lags) for p in cfgs if p.source_is_train] or [0])
         self._plastic_params = params
         self._plastic_state = state
 
@@ -776,7 +802,8 @@ class JaxSimulation:
     def _config(self, length: int) -> _Config:
         return _Config(self.dtype, length, self._D, self._M, self._pops, self._parts,
                        self._n_events, self._capacity, self._fanout, self._trains,
-                       self._plastic, self._discrete, self._state_mons, self._weight_mons)
+                       self._plastic, self._history, self._back, self._discrete,
+                       self._state_mons, self._weight_mons)
 
     def initial_state(self) -> dict[str, Any]:
         """The state at t = 0 (from the plan's initial values)."""
@@ -797,16 +824,30 @@ class JaxSimulation:
                                              for k, v in self._plastic_state.items()}}
         if self._D > 1:
             state["buf"] = np.zeros(self._D * self._M + 1, fdt)
+        if self._history:
+            state["hist"] = {"idx": np.zeros((self._history, self._capacity), np.int32),
+                             "n": np.zeros(self._history, np.int32)}
         return state
+
+    def _fit_history(self, state: dict[str, Any]) -> dict[str, Any]:
+        """Pad the spike history of a state to the current buffer capacity."""
+        if "hist" not in state or state["hist"]["idx"].shape[1] == self._capacity:
+            return state
+        idx = state["hist"]["idx"]
+        pad = jnp.zeros((idx.shape[0], self._capacity - idx.shape[1]), idx.dtype)
+        return {**state, "hist": {"idx": jnp.concatenate([idx, pad], axis=1),
+                                  "n": state["hist"]["n"]}}
 
     # running
     def _train_chunk(self, t0: int, length: int) -> dict[str, Any]:
         trains = {}
         for s in self._trains:
             src = self.plan.populations[s.name]
-            lo, hi = np.searchsorted(src.steps, [t0, t0 + length])
+            # offsets from `back` steps before the chunk: delayed plastic arrivals look back
+            lo, hi = np.searchsorted(src.steps, [t0 - self._back, t0 + length])
             idx = src.indices[lo:hi].astype(np.int32)
-            offsets = np.searchsorted(src.steps[lo:hi], np.arange(t0, t0 + length + 1))
+            offsets = np.searchsorted(src.steps[lo:hi],
+                                      np.arange(t0 - self._back, t0 + length + 1))
             padded = np.zeros(_pow2(idx.size + s.n), np.int32)  # + n: slices of n per step
             padded[:idx.size] = idx
             trains[s.name] = {"offsets": offsets.astype(np.int32), "idx": padded}
@@ -825,7 +866,7 @@ class JaxSimulation:
     def _run(self, n_steps: int, state: dict[str, Any] | None,
              progress: Callable[[int, int], None] | None) -> tuple[dict[str, Any], Recording]:
         state = self.initial_state() if state is None else state
-        state = jax.tree_util.tree_map(jnp.asarray, state)
+        state = self._fit_history(jax.tree_util.tree_map(jnp.asarray, state))
         t_start = int(state["t"])
         rec = Recording.empty(self.plan, t_start)
         done = 0
@@ -842,6 +883,7 @@ class JaxSimulation:
             out = jax.device_get(out)
             run_time += time.perf_counter() - tic
             if self._overflowed(out, t0):
+                state = self._fit_history(state)
                 continue  # capacities grew: run the same chunk again
             self._collect(rec, out, t0, length)
             state = new_state
