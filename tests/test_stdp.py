@@ -74,3 +74,28 @@ def test_hard_bounds_clip(res):
 
 def test_learning_rate_zero_freezes_weights(res):
     assert np.all(res.weights["frozen_syn"].values == W0)
+
+
+def test_switching_learning_off_recompiles_nothing(tmp_path):
+    from scenarios import stdp_protocol_network
+
+    from spikeplast.backends.jax import compile_count
+
+    net = stdp_protocol_network()
+    off = net.replace(projections=tuple(
+        q if q.plasticity is None else q.__class__(**{
+            **{f: getattr(q, f) for f in ("name", "source", "target", "port", "connectivity",
+                                          "weight", "delay")},
+            "plasticity": q.plasticity.__class__(**{
+                **{f: getattr(q.plasticity, f) for f in q.plasticity.__dataclass_fields__},
+                "learning_rate": 0.0})})
+        for q in net.projections))
+    sp.simulate(net, 150 * sp.ms, dtype="float64")
+    before = compile_count()
+    frozen = sp.simulate(off, 150 * sp.ms, dtype="float64")
+    assert compile_count() == before
+    assert np.all(frozen.weights["window_syn"].values == W0)
+    b1 = sp.simulate(net, 150 * sp.ms, backend="brian2", cache_dir=tmp_path)
+    b2 = sp.simulate(off, 150 * sp.ms, backend="brian2", cache_dir=tmp_path)
+    assert b1.metadata["timings"]["compile"] > 0 == b2.metadata["timings"]["compile"]
+    assert np.all(b2.weights["window_syn"].values == W0)
