@@ -75,6 +75,7 @@ from .spec import (
     Uniform,
     WeightMonitor,
 )
+from .sweep import sweep
 
 __version__ = "0.1.0"
 
@@ -85,7 +86,7 @@ __all__ = [
     "FixedOutDegree", "FromIndices", "DenseMatrix", "SpikeMonitor", "StateMonitor",
     "RateMonitor", "WeightMonitor", "Uniform", "Normal", "STDP", "DiscreteLIF", "DiscreteSTDP",
     # running
-    "lower", "Plan", "build", "simulate", "compare", "Comparison",
+    "lower", "Plan", "build", "simulate", "sweep", "compare", "Comparison",
     # results
     "Results", "SpikeTrains", "StateTrace", "RateTrace", "WeightTrace", "load_results",
     # errors

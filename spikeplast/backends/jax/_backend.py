@@ -501,23 +501,38 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
             new_state["buf"] = carry["buf"]
         return new_state, {"steps": out, "recs": carry["recs"]}
 
-    return jax.jit(run_chunk)
+    return run_chunk
 
 
-_jitted = functools.lru_cache(maxsize=64)(_chunk_fn)
+def _named(x: Any) -> str:
+    """The sharding of a batch-sharded array (part of the compiled signature), else ''."""
+    sharding = getattr(x, "sharding", None)
+    return str(sharding) if isinstance(sharding, jax.sharding.NamedSharding) else ""
+
+
+@functools.lru_cache(maxsize=64)
+def _jitted(cfg: _Config, batched: bool = False) -> Callable[..., Any]:
+    """The jitted chunk function of a structure; ``batched`` maps it over a leading axis of
+    every argument (a sweep of variants)."""
+    fn = _chunk_fn(cfg)
+    return jax.jit(jax.vmap(fn) if batched else fn)
+
 _EXECUTABLES: OrderedDict[Any, Any] = OrderedDict()
 
 
-def _executable(cfg: _Config, args: tuple[Any, ...]) -> tuple[Any, float]:
-    """The compiled chunk function for a structure and argument signature, and the seconds
-    spent compiling it now (0.0 when it was cached)."""
+def _executable(cfg: _Config, args: tuple[Any, ...], batched: bool = False
+                ) -> tuple[Any, float]:
+    """The compiled chunk function for a structure and argument signature (shapes, dtypes
+    and, for sharded batches, shardings), and the seconds spent compiling it now (0.0 when
+    it was cached)."""
     leaves, tree = jax.tree_util.tree_flatten(args)
-    key = (cfg, tree, tuple((np.shape(x), np.result_type(x).str) for x in leaves))
+    key = (cfg, batched, tree, tuple((np.shape(x), np.result_type(x).str, _named(x))
+                                     for x in leaves))
     if key in _EXECUTABLES:
         _EXECUTABLES.move_to_end(key)
         return _EXECUTABLES[key], 0.0
     tic = time.perf_counter()
-    compiled = _jitted(cfg).lower(*args).compile()
+    compiled = _jitted(cfg, batched).lower(*args).compile()
     seconds = time.perf_counter() - tic
     _EXECUTABLES[key] = compiled
     if len(_EXECUTABLES) > 64:
