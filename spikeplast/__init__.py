@@ -64,10 +64,14 @@ from .spec import (
     FromIndices,
     Network,
     Normal,
+    Oja,
     OneToOne,
     PoissonInput,
     Projection,
     RateMonitor,
+    RatePatterns,
+    RatePopulation,
+    Sanger,
     SpikeMonitor,
     SpikeTrainInput,
     StateMonitor,
@@ -85,6 +89,7 @@ __all__ = [
     "TimedRates", "Projection", "AllToAll", "OneToOne", "FixedProbability", "FixedInDegree",
     "FixedOutDegree", "FromIndices", "DenseMatrix", "SpikeMonitor", "StateMonitor",
     "RateMonitor", "WeightMonitor", "Uniform", "Normal", "STDP", "DiscreteLIF", "DiscreteSTDP",
+    "RatePopulation", "RatePatterns", "Oja", "Sanger",
     # running
     "lower", "Plan", "build", "simulate", "sweep", "compare", "Comparison",
     # results

@@ -34,12 +34,16 @@ from .spec import (
     FixedProbability,
     FromIndices,
     Network,
+    Oja,
     OneToOne,
     PoissonInput,
     Projection,
     RateMonitor,
+    RatePatterns,
+    RatePopulation,
     ResolvedRates,
     ResolvedSTDP,
+    Sanger,
     SIDist,
     SpikeMonitor,
     SpikeTrainInput,
@@ -131,7 +135,37 @@ class DiscretePlan:
     variables = ("v",)
 
 
-SourcePlan = Union[NeuronPlan, DiscretePlan, PoissonPlan, SpikeTrainPlan]
+@dataclass(frozen=True, eq=False)
+class RatePopPlan:
+    """Rate units updated every ``every`` steps: ``y = activation(Σ W x + bias)``."""
+
+    name: str
+    n: int
+    activation: str
+    bias: np.ndarray
+    every: int
+    kind = "rate"
+    variables = ("y",)
+
+
+@dataclass(frozen=True, eq=False)
+class RatePatternsPlan:
+    """Pattern ``sequence[u]`` (a row of ``patterns``) is the input of update ``u``; after
+    the sequence the input is zero."""
+
+    name: str
+    patterns: np.ndarray
+    sequence: np.ndarray
+    every: int
+    kind = "patterns"
+
+    @property
+    def n(self) -> int:
+        return int(self.patterns.shape[1])
+
+
+SourcePlan = Union[NeuronPlan, DiscretePlan, RatePopPlan, RatePatternsPlan, PoissonPlan,
+                   SpikeTrainPlan]
 
 
 @dataclass(frozen=True, eq=False)
@@ -155,7 +189,7 @@ class ProjectionPlan:
     fanout_mean: float = 0.0
     fanout_var: float = 0.0
     #: the plasticity rule in SI, or None for static weights
-    plasticity: ResolvedSTDP | DiscreteSTDP | None = None
+    plasticity: ResolvedSTDP | DiscreteSTDP | Oja | Sanger | None = None
 
     @property
     def n_synapses(self) -> int:
@@ -215,6 +249,10 @@ class Plan:
     def neurons(self) -> list[NeuronPlan]:
         """The LIF populations, in order."""
         return [p for p in self.populations.values() if isinstance(p, NeuronPlan)]
+
+    def rate(self) -> list[RatePopPlan]:
+        """The rate populations, in order."""
+        return [p for p in self.populations.values() if isinstance(p, RatePopPlan)]
 
     def discrete(self) -> list[DiscretePlan]:
         """The discrete-time LIF layers, in order."""
@@ -425,8 +463,12 @@ def _lower_projection(net: Network, proj: Projection, pops: Mapping[str, SourceP
         w = np.asarray(weight)[j, i].astype(np.float64)
     else:
         w = _per_element(weight, m, rng_for(net.seed, proj.name, "weight"), proj.where, "weight")
-    kind = "discrete" if isinstance(post, DiscretePlan) else \
-        next(p for p in post.ports if p.name == proj.port).kind
+    if isinstance(post, DiscretePlan):
+        kind = "discrete"
+    elif isinstance(post, RatePopPlan):
+        kind = "rate"
+    else:
+        kind = next(p for p in post.ports if p.name == proj.port).kind
     if kind == "conductance" and np.any(w < 0):
         raise SpecError(f"{proj.where}: weight drew {int(np.sum(w < 0))} negative conductances "
                         f"(e.g. {w[w < 0][0]:g} S); on a conductance port weights must be >= 0 — "
@@ -437,7 +479,7 @@ def _lower_projection(net: Network, proj: Projection, pops: Mapping[str, SourceP
         raise SpecError(f"{proj.where}: delay drew negative values (e.g. {d[d < 0][0]:g} s); "
                         f"delays must be >= 0.")
     mean, var = fanout_moments(proj, pre.n, post.n, i)
-    rule = proj.plasticity if isinstance(proj.plasticity, DiscreteSTDP) else \
+    rule = proj.plasticity if isinstance(proj.plasticity, (DiscreteSTDP, Oja, Sanger)) else \
         net.plasticity.get(proj.name)
     return ProjectionPlan(proj.name, proj.source, proj.target, proj.port, kind, pre.n,
                           post.n, _ro(i.astype(np.int64)), _ro(j.astype(np.int64)), _ro(w),
@@ -468,6 +510,8 @@ def _schedule(net: Network, pops: Mapping[str, SourcePlan],
         if isinstance(p, NeuronPlan):
             ops.append(Operation("thresholds", p.name, "spike if v > v_th and not refractory"))
     for q in projs.values():
+        if q.port_kind == "rate":
+            continue  # read by the rate update in the groups slot, not delivered as spikes
         d = q.delay_steps
         if d.size == 0:
             delay = "no synapses"
@@ -481,6 +525,18 @@ def _schedule(net: Network, pops: Mapping[str, SourcePlan],
         if isinstance(p, DiscretePlan):
             ops.append(Operation("synapses", p.name, "after this step's input: v <- leak v + I; "
                                  "spike if v >= threshold; v = v_reset"))
+    for p in pops.values():
+        if isinstance(p, RatePatternsPlan):
+            ops.append(Operation("start", p.name, f"present pattern sequence[step // "
+                                 f"{p.every}] ({p.sequence.size} presentations)"))
+    for p in pops.values():
+        if isinstance(p, RatePopPlan):
+            ops.append(Operation("groups", p.name, f"every {p.every} step(s): y = "
+                                 f"{p.activation}(Σ W x + bias), W before this update"))
+    for q in projs.values():
+        if isinstance(q.plasticity, (Oja, Sanger)):
+            ops.append(Operation("groups", q.name, f"{type(q.plasticity).__name__}: W update "
+                                 f"from x and y of this update"))
     for q in projs.values():
         if isinstance(q.plasticity, DiscreteSTDP):
             ops.append(Operation("synapses", q.name, "DiscreteSTDP: trace_pre, trace_post, "
@@ -523,6 +579,16 @@ def lower(net: Network, *, n_steps: int | None = None, freeze_inputs: bool = Fal
     for pop in net.populations:
         if isinstance(pop, LIF):
             pops[pop.name] = _lower_lif(pop, net.dt, net.seed)
+        elif isinstance(pop, RatePopulation):
+            pops[pop.name] = RatePopPlan(pop.name, pop.n, pop.activation,
+                                         _ro(np.array(pop.bias, np.float64)), pop.every)
+        elif isinstance(pop, RatePatterns):
+            n_pat = pop.patterns.shape[0]
+            rng = rng_for(net.seed, pop.name, "input")
+            seq = np.concatenate([rng.permutation(n_pat) if pop.order == "shuffled"
+                                  else np.arange(n_pat) for _ in range(pop.epochs)])
+            pops[pop.name] = RatePatternsPlan(pop.name, _ro(pop.patterns.copy()),
+                                              _ro(seq.astype(np.int64)), pop.every)
         elif isinstance(pop, DiscreteLIF):
             v0 = _per_element(pop.init.get("v", 0.0), pop.n, rng_for(net.seed, pop.name, "init"),
                               pop.where, "init['v']")

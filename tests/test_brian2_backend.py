@@ -108,3 +108,22 @@ def test_two_processes_building_the_same_structure_at_once(tmp_path):
     projects = [p for p in tmp_path.iterdir() if (p / "main").exists()]
     assert len(projects) == 1
     assert not list(tmp_path.glob("*.build"))
+
+
+def test_structure_key_covers_every_projection_rule():
+    """Regression: the rule of each projection (not only the last one) shapes the key."""
+    from spikeplast.backends.brian2 import structure_key
+
+    base = tiny()
+    q = base.projections[0]
+    keys = set()
+    for rule in (None, sp.STDP(a_plus=0.1 * mV, a_minus=-0.1 * mV, w_max=50 * mV),
+                 sp.STDP(a_plus=0.1 * mV, a_minus=-0.1 * mV, w_max=50 * mV, pairing="nearest"),
+                 sp.STDP(a_plus=0.1 * mV, a_minus=-0.1 * mV, w_max=50 * mV,
+                         dependence="multiplicative")):
+        net = base.replace(projections=(q.__class__(**{
+            **{f: getattr(q, f) for f in ("name", "source", "target", "port", "connectivity",
+                                          "weight", "delay")}, "plasticity": rule}),
+            base.projections[1]))
+        keys.add(structure_key(sp.lower(net), 100))
+    assert len(keys) == 4

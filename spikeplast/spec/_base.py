@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -39,6 +40,22 @@ class SpecBase:
             raise fail(self.where, field, original, must)
         self._set(field, value)
         return value
+
+
+@dataclass(frozen=True)
+class InputPort:
+    """The one dimensionless input of a population that sums ``W x`` (discrete or rate)."""
+
+    kind: str
+    name: str = "input"
+    weight_dim: str = "dimensionless"
+
+
+def single_input_port(where: str, name: str, kind: str) -> InputPort:
+    """The ``"input"`` port of a one-port population (SpecError for any other name)."""
+    if name != "input":
+        raise SpecError(f"{where} has no port '{name}'; known: input.")
+    return InputPort(kind)
 
 
 def check_name(where: str, field: str, name: Any) -> None:
@@ -84,5 +101,5 @@ def index_array(where: str, field: str, value: Any, upper: int | None = None) ->
     return arr
 
 
-__all__ = ["SpecBase", "check_name", "check_count", "check_range", "all_of", "index_array",
-           "fmt", "RESERVED"]
+__all__ = ["InputPort", "single_input_port", "SpecBase", "check_name", "check_count",
+           "check_range", "all_of", "index_array", "fmt", "RESERVED"]

@@ -9,25 +9,16 @@ from typing import Any
 
 from .._units import fail
 from ..errors import SpecError
-from ._base import SpecBase, check_count, check_name
+from ._base import InputPort, SpecBase, check_count, check_name, single_input_port
 from ._values import Value, resolve_value
 
-__all__ = ["DiscreteLIF", "DiscreteSTDP", "InputPort"]
+__all__ = ["DiscreteLIF", "DiscreteSTDP"]
 
 
 def _number(where: str, field_: str, value: Any, ok: bool, must: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not ok:
         raise fail(where, field_, value, must)
     return float(value)
-
-
-@dataclass(frozen=True)
-class InputPort:
-    """The single input of a :class:`DiscreteLIF`: dimensionless, summed into v each step."""
-
-    name: str = "input"
-    kind: str = "discrete"
-    weight_dim: str = "dimensionless"
 
 
 @dataclass(frozen=True, kw_only=True, eq=False)
@@ -77,9 +68,7 @@ class DiscreteLIF(SpecBase):
 
     def port(self, name: str) -> InputPort:
         """The input port (its only one, ``"input"``)."""
-        if name != "input":
-            raise SpecError(f"{self.where} has no port '{name}'; known: input.")
-        return InputPort()
+        return single_input_port(self.where, name, "discrete")
 
 
 @dataclass(frozen=True, kw_only=True, eq=False)

@@ -27,13 +27,15 @@ from ._projections import (
     OneToOne,
     Projection,
 )
+from ._rate import Oja, RatePatterns, RatePopulation, Sanger
 from ._values import SIDist, Value
 
 __all__ = ["Network", "Population", "steps_of"]
 
 _DEFAULT_DT = 1e-4  # 0.1 ms, Brian2's default
-Population = Union[LIF, DiscreteLIF, PoissonInput, SpikeTrainInput]
-_POPULATIONS = (LIF, DiscreteLIF, PoissonInput, SpikeTrainInput)
+Population = Union[LIF, DiscreteLIF, RatePopulation, RatePatterns, PoissonInput,
+                   SpikeTrainInput]
+_POPULATIONS = (LIF, DiscreteLIF, RatePopulation, RatePatterns, PoissonInput, SpikeTrainInput)
 
 
 def steps_of(seconds: float | np.ndarray, dt: float) -> np.ndarray:
@@ -177,7 +179,7 @@ class Network(SpecBase):
         w = proj.where
         src = self._ref(w, "source", proj.source, pops)
         tgt = self._ref(w, "target", proj.target, pops)
-        if not isinstance(tgt, (LIF, DiscreteLIF)):
+        if not isinstance(tgt, (LIF, DiscreteLIF, RatePopulation)):
             raise SpecError(f"{w}: target '{tgt.name}' is a {type(tgt).__name__}, which "
                             f"receives no synapses; the target must be a neuron population.")
         if isinstance(src, DiscreteLIF):
@@ -239,9 +241,29 @@ class Network(SpecBase):
             if others:
                 raise SpecError(f"{w}: '{tgt.name}' already learns through '{others[0]}'; a "
                                 f"DiscreteLIF takes at most one DiscreteSTDP projection.")
+        elif isinstance(rule, (Oja, Sanger)) or isinstance(tgt, RatePopulation):
+            self._check_rate(proj, src, tgt)
         elif isinstance(rule, STDP) and not isinstance(tgt, LIF):
             raise SpecError(f"{w}: STDP needs a LIF target; use DiscreteSTDP for "
                             f"DiscreteLIF '{tgt.name}'.")
+
+    def _check_rate(self, proj: Projection, src: Population, tgt: Population) -> None:
+        """Rate projections: from rate patterns or rate units onto rate units, dense."""
+        w = proj.where
+        if not isinstance(tgt, RatePopulation):
+            raise SpecError(f"{w}: {type(proj.plasticity).__name__} needs a RatePopulation "
+                            f"target; '{tgt.name}' is a {type(tgt).__name__}.")
+        if not isinstance(src, RatePatterns):
+            raise SpecError(f"{w}: a RatePopulation takes input from RatePatterns (chains of "
+                            f"rate populations are not supported yet); '{src.name}' is a "
+                            f"{type(src).__name__}.")
+        if src.every != tgt.every:
+            raise SpecError(f"{w}: source '{src.name}' updates every {src.every} steps and "
+                            f"target '{tgt.name}' every {tgt.every}; they must be equal.")
+        if not isinstance(proj.connectivity, AllToAll):
+            raise SpecError(f"{w}: rate projections connect all-to-all (a dense W).")
+        if isinstance(proj.delay, SIDist) or np.any(np.asarray(proj.delay) != 0):
+            raise SpecError(f"{w}: rate projections take delay = 0.")
 
     def _check_monitor(self, m: Monitor, pops: Mapping[str, Population]) -> None:
         w = m.where
@@ -253,7 +275,7 @@ class Network(SpecBase):
             return
         pop = self._ref(w, "population", m.population, pops)
         if isinstance(m, StateMonitor):
-            if not isinstance(pop, (LIF, DiscreteLIF)):
+            if not isinstance(pop, (LIF, DiscreteLIF, RatePopulation)):
                 raise SpecError(f"{w}: population '{pop.name}' is a {type(pop).__name__}, "
                                 f"which has no state variables to record.")
             for var in m.variables:

@@ -94,7 +94,7 @@ def structure_key(plan: Plan, n_steps: int) -> str:
             else:
                 h.update(repr(x).encode())
 
-    put("v4", brian2.__version__, plan.dt, n_steps)
+    put("v5", brian2.__version__, plan.dt, n_steps)
     for b in blocks(plan):
         put(b, sorted(shared_parameters(plan, b)))
     for name, p in plan.populations.items():
@@ -105,16 +105,21 @@ def structure_key(plan: Plan, n_steps: int) -> str:
             put(p.rates.shape, p.rate_steps, plan.seed)
         elif p.kind == "spiketrain":
             put(p.indices, p.steps)
+        elif p.kind == "rate":
+            put(p.activation, p.every)
+        elif p.kind == "patterns":
+            # the presented patterns are compiled into a TimedArray: new data, new build
+            put(p.patterns, p.sequence, p.every)
     for name, q in plan.projections.items():
         put(name, q.source, q.target, q.port, q.i, q.j)
+        rule = q.plasticity  # the rule's kind and options shape the generated code
+        put(type(rule).__name__, getattr(rule, "pairing", ""), getattr(rule, "dependence", ""),
+            getattr(rule, "normalize", None))
     for g in synapse_groups(plan):
         # Brian2 builds a different spike queue when every delay of a pathway is equal: a
         # binary built for equal delays ignores unequal ones passed through run_args
         d = np.concatenate([plan.projections[m[0]].delay_steps for m in g.members])
         put(g.name, bool(d.size == 0 or np.all(d == d[0])))
-        if q.plasticity is not None:
-            rule = q.plasticity
-            put(type(rule).__name__, getattr(rule, "pairing", ""), getattr(rule, "dependence", ""))
     put(dict(plan.spike_monitors), dict(plan.rate_monitors))
     for name, m in plan.state_monitors.items():
         put(name, m.population, m.variables, m.indices, m.every)

@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from ...lowering import NeuronPlan, Plan, PoissonPlan, SpikeTrainPlan
+from ...lowering import NeuronPlan, Plan, PoissonPlan, RatePatternsPlan, RatePopPlan, SpikeTrainPlan
 from ...spec import DiscreteSTDP, ResolvedSTDP
 
 __all__ = ["Model", "Block", "SynapseGroup", "blocks", "synapse_groups", "construct",
@@ -90,7 +90,7 @@ def synapse_groups(plan: Plan) -> list[SynapseGroup]:
     groups: dict[tuple, list[tuple[str, int, int, int]]] = {}
     kinds: dict[tuple, str] = {}
     for name, q in plan.projections.items():
-        if q.n_synapses == 0:
+        if q.n_synapses == 0 or q.port_kind == "rate":
             continue
         block, first = where[q.target]
         # a plastic projection keeps a Synapses object of its own
@@ -136,6 +136,16 @@ x = 0"""
 #: Brian2 names of the DiscreteSTDP parameters
 _DENSE_VARS = (("lr", "learning_rate"), ("Ap", "a_plus"), ("Am", "a_minus"),
                ("xdecay", "trace_decay"), ("wmin", "w_min"), ("wmax", "w_max"))
+
+
+#: activations of rate units, as Brian2 expressions of their summed input ``u``
+ACTIVATION_CODE = {"linear": "u", "tanh": "tanh(u)", "sign": "sign(u)",
+                   "sigmoid": "1/(1 + exp(-u))", "relu": "u*int(u > 0)"}
+
+
+def rate_inputs(plan: Plan, name: str) -> list[str]:
+    """The projections into a rate population, in plan order."""
+    return [q.name for q in plan.projections.values() if q.target == name]
 
 
 def stdp_code(g: SynapseGroup) -> tuple[str, str, str]:
@@ -242,6 +252,15 @@ def run_values(plan: Plan) -> list[tuple[str, str, np.ndarray]]:
     for name, pop in plan.populations.items():
         if isinstance(pop, PoissonPlan) and pop.rates.shape[0] == 1:
             out.append((f"pop_{name}", "rates", pop.rates[0]))
+        elif isinstance(pop, RatePopPlan):
+            out.append((f"pop_{name}", "bias", pop.bias))
+    for q in plan.projections.values():
+        if q.port_kind == "rate":  # weight element e = post * n_pre + pre
+            w = np.zeros(q.n_post * q.n_pre)
+            w[q.j * q.n_pre + q.i] = q.w
+            out.append((f"wmatrix_{q.name}", "w", w))
+            out.append((f"wmatrix_{q.name}", "lr",
+                        np.array([getattr(q.plasticity, "learning_rate", 0.0)])))
     for g in synapse_groups(plan):
         qs = [plan.projections[m[0]] for m in g.members]
         out.append((g.name, "w", np.concatenate([q.w for q in qs])))
@@ -306,6 +325,7 @@ def construct(plan: Plan, b2: Any) -> Model:
         g.thresholder["spike"].when, g.thresholder["spike"].order = "after_synapses", 3
         groups[f"pop_{d.name}"] = owners[f"pop_{d.name}"] = m.views[d.name] = g
         m.objects.append(g)
+    _construct_rates(plan, b2, m, owners, clock_every)
     for name, pop in plan.populations.items():
         if isinstance(pop, PoissonPlan):
             if pop.rates.shape[0] == 1:
@@ -361,6 +381,13 @@ def construct(plan: Plan, b2: Any) -> Model:
                                             record=st.indices.astype(np.int32), when="start",
                                             clock=clock_every(st.every), name=f"state_{mon}")
     for mon, wm in plan.weight_monitors.items():
+        q = plan.projections[wm.projection]
+        if q.port_kind == "rate":  # the weight elements of synapses (pre i, post j)
+            m.weight_mons[mon] = b2.StateMonitor(
+                owners[f"wmatrix_{q.name}"], "w",
+                record=(q.j[wm.synapses] * q.n_pre + q.i[wm.synapses]).astype(np.int32),
+                when="start", clock=clock_every(wm.every), name=f"weights_{mon}")
+            continue
         found = [(sg, mem) for sg in synapse_groups(plan) for mem in sg.members
                  if mem[0] == wm.projection]
         if not found or wm.synapses.size == 0:
@@ -373,3 +400,89 @@ def construct(plan: Plan, b2: Any) -> Model:
     m.objects += [*m.spike_mons.values(), *m.rate_mons.values(), *m.state_mons.values(),
                   *m.weight_mons.values()]
     return m
+
+
+def _construct_rates(plan: Plan, b2: Any, m: Model, owners: dict[str, Any],
+                     clock_every: Any) -> None:
+    """Rate populations, pattern inputs and rules, as Brian2 groups updated in the
+    ``groups`` slot (same order as the JAX backend).
+
+    Each weight matrix is a NeuronGroup of elements ``e = post·n_pre + pre`` whose ``x`` and
+    ``y`` are linked to the input and output; summed variables give ``W x``, Sanger's
+    ``Σ_{k≤i} y_k W_kj`` (Synapses from element (k, j) to (i, j), k ≤ i) and row norms.
+    Order per update: inputs (``start``); ``w·x`` (groups, −1), ``h = Σ w·x`` (0); ``y`` (1);
+    Sanger's ``y·w`` (2) and sum (3); rule (4); row norms (5); normalisation (6).
+    """
+    for name, pop in plan.populations.items():
+        if isinstance(pop, RatePatternsPlan):
+            shown = np.vstack([pop.patterns[pop.sequence], np.zeros((1, pop.n))])
+            ta = b2.TimedArray(shown, dt=pop.every * plan.dt * b2.second, name=f"shown_{name}")
+            g = b2.NeuronGroup(pop.n, "x : 1", name=f"pop_{name}", clock=clock_every(1),
+                               namespace={f"shown_{name}": ta})
+            g.run_regularly(f"x = shown_{name}(t, i)", when="start", order=0,
+                            dt=pop.every * plan.dt * b2.second, name=f"present_{name}")
+            owners[f"pop_{name}"] = m.views[name] = g
+            m.objects.append(g)
+    for r in plan.rate():
+        inputs = rate_inputs(plan, r.name)
+        k = r.every
+        model = "\n".join(["y : 1", "bias : 1 (constant)"]
+                           + [f"h_{p} : 1" for p in inputs] + [f"n2_{p} : 1" for p in inputs])
+        out = b2.NeuronGroup(r.n, model, name=f"pop_{r.name}", clock=clock_every(k),
+                             namespace={})
+        u = " + ".join([f"h_{p}" for p in inputs] + ["bias"])
+        out.run_regularly(f"y = {ACTIVATION_CODE[r.activation].replace('u', f'({u})')}",
+                          when="groups", order=1, name=f"rate_{r.name}")
+        owners[f"pop_{r.name}"] = m.views[r.name] = out
+        m.objects.append(out)
+        for p in inputs:
+            q = plan.projections[p]
+            rule = type(q.plasticity).__name__ if q.plasticity is not None else ""
+            n_el = q.n_post * q.n_pre
+            post_of = np.repeat(np.arange(q.n_post), q.n_pre)
+            pre_of = np.tile(np.arange(q.n_pre), q.n_post)
+            wg = b2.NeuronGroup(n_el, "w : 1\nlt : 1\nwx : 1\nyw : 1\n"
+                                "lr : 1 (shared, constant)\n"
+                                "x : 1 (linked)\ny : 1 (linked)\nn2 : 1 (linked)",
+                                name=f"wmatrix_{p}", clock=clock_every(k), namespace={})
+            wg.x = b2.linked_var(m.views[q.source], "x", index=pre_of)
+            wg.y = b2.linked_var(out, "y", index=post_of)
+            wg.n2 = b2.linked_var(out, f"n2_{p}", index=post_of)
+            owners[f"wmatrix_{p}"] = wg
+            # Synapses cannot read linked variables: the products are stored first
+            wg.run_regularly("wx = w*x", when="groups", order=-1, name=f"wx_{p}")
+            dot = b2.Synapses(wg, out, f"h_{p}_post = wx_pre : 1 (summed)",
+                              name=f"dot_{p}", clock=clock_every(k), namespace={})
+            dot.connect(i=np.arange(n_el), j=post_of)
+            _order(dot, 0)
+            m.objects += [wg, dot]
+            if rule == "Sanger":
+                wg.run_regularly("yw = y*w", when="groups", order=2, name=f"yw_{p}")
+                lt = b2.Synapses(wg, wg, "lt_post = yw_pre : 1 (summed)", name=f"lt_{p}",
+                                 clock=clock_every(k), namespace={})
+                ii, kk = np.nonzero(np.tril(np.ones((q.n_post, q.n_post))))  # k <= i
+                cols = np.arange(q.n_pre)
+                lt.connect(i=(kk[:, None] * q.n_pre + cols).ravel().astype(np.int32),
+                           j=(ii[:, None] * q.n_pre + cols).ravel().astype(np.int32))
+                _order(lt, 3)
+                m.objects.append(lt)
+                wg.run_regularly("w = w + lr*(y*x - y*lt)", when="groups", order=4,
+                                 name=f"sanger_{p}")
+            elif rule == "Oja":
+                wg.run_regularly("w = w + lr*(y*x - y**2*w)", when="groups", order=4,
+                                 name=f"oja_{p}")
+            if rule and q.plasticity.normalize:
+                norm = b2.Synapses(wg, out, f"n2_{p}_post = w_pre**2 : 1 (summed)",
+                                   name=f"norm_{p}", clock=clock_every(k), namespace={})
+                norm.connect(i=np.arange(n_el), j=post_of)
+                _order(norm, 5)
+                m.objects.append(norm)
+                wg.run_regularly("w = w / (sqrt(n2)*int(sqrt(n2) >= 1e-10) + "
+                                 "int(sqrt(n2) < 1e-10))", when="groups", order=6,
+                                 name=f"normalize_{p}")
+
+
+def _order(synapses: Any, order: int) -> None:
+    """Run a Synapses object's summed-variable update at ('groups', order)."""
+    for updater in synapses.summed_updaters.values():
+        updater.when, updater.order = "groups", order

@@ -33,7 +33,15 @@ import jax.numpy as jnp
 import numpy as np
 
 from ...errors import SimulationError, SpecError
-from ...lowering import DiscretePlan, NeuronPlan, Plan, PoissonPlan, SpikeTrainPlan
+from ...lowering import (
+    DiscretePlan,
+    NeuronPlan,
+    Plan,
+    PoissonPlan,
+    RatePatternsPlan,
+    RatePopPlan,
+    SpikeTrainPlan,
+)
 from ...results import Recording
 from ...spec import DiscreteSTDP, ResolvedSTDP
 from ._neuron import coefficients, integrate
@@ -113,6 +121,26 @@ class _Discrete:
 
 
 @dataclass(frozen=True)
+class _RateIn:
+    """One projection into a rate population: dense W in the state, optional rule."""
+
+    name: str
+    source: str
+    from_patterns: bool
+    rule: str  # "", "oja" or "sanger"
+    normalize: bool
+
+
+@dataclass(frozen=True)
+class _Rate:
+    name: str
+    n: int
+    activation: str
+    every: int
+    inputs: tuple[_RateIn, ...]
+
+
+@dataclass(frozen=True)
 class _StateMon:
     name: str
     pop: str
@@ -145,6 +173,7 @@ class _Config:
     history: int  # H: steps of compacted spikes kept for delayed plastic synapses
     back: int  # steps of spike-train look-back for delayed plastic synapses
     discrete: tuple[_Discrete, ...]
+    rates: tuple[_Rate, ...]
     state_mons: tuple[_StateMon, ...]
     weight_mons: tuple[_WeightMon, ...]
 
@@ -298,6 +327,56 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
 
         part_of = {q.name: q for q in cfg.parts}
 
+        def activate(kind: str, h: Array) -> Array:
+            if kind == "tanh":
+                return jnp.tanh(h)
+            if kind == "sign":
+                return jnp.sign(h)
+            if kind == "sigmoid":
+                return 1.0 / (1.0 + jnp.exp(-h))
+            if kind == "relu":
+                return jnp.maximum(h, 0.0)
+            return h
+
+        def rate_update(r: _Rate, pops: dict, dense: dict, t: Array) -> tuple[dict, dict]:
+            """One synchronous update of a rate population and the rules of its inputs
+            (RULES.md): y from W before the update, then each rule changes its W."""
+            def update(args: tuple) -> tuple:
+                pops_, dense_ = args
+                dense_ = dict(dense_)
+                xs = {}
+                for inp in r.inputs:
+                    if inp.from_patterns:
+                        prm = params["patterns"][inp.source]
+                        u = t // r.every
+                        seq = prm["sequence"]
+                        row = prm["patterns"][seq[jnp.minimum(u, seq.shape[0] - 1)]]
+                        xs[inp.name] = jnp.where(u < seq.shape[0], row, 0.0)
+                    else:
+                        xs[inp.name] = pops_[inp.source]["y"]
+                h = params["rate"][r.name]["bias"]
+                for inp in r.inputs:
+                    h = h + dense_[inp.name]["W"] @ xs[inp.name]
+                y = activate(r.activation, h)
+                for inp in r.inputs:
+                    if not inp.rule:
+                        continue
+                    W, x, lr = dense_[inp.name]["W"], xs[inp.name], params["dense"][inp.name]["lr"]
+                    if inp.rule == "oja":
+                        W = W + lr * (jnp.outer(y, x) - (y * y)[:, None] * W)
+                    else:  # sanger: lower triangle of y yᵀ, diagonal included
+                        W = W + lr * (jnp.outer(y, x) - jnp.tril(jnp.outer(y, y)) @ W)
+                    if inp.normalize:
+                        norm = jnp.sqrt(jnp.sum(W * W, axis=1, keepdims=True))
+                        W = jnp.where(norm >= 1e-10, W / jnp.where(norm > 0, norm, 1.0), W)
+                    dense_[inp.name] = {"W": W}
+                return {"y": y}, dense_
+
+            if r.every == 1:
+                return update((pops, dense))
+            return jax.lax.cond(t % r.every == 0, update,
+                                lambda a: ({"y": a[0][r.name]["y"]}, a[1]), (pops, dense))
+
         def presynaptic(d: _Discrete, idx: Array, n_spk: Array, local: Array) -> Array:
             """This step's spikes of a dense projection's source as a 0/1 vector."""
             if d.source_is_train:
@@ -358,6 +437,10 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
                 spiked[p.name] = spk
                 new_pops[p.name] = {"v": v, "lastspike": s["lastspike"],
                                     **{f"x{k}": x for k, x in enumerate(xs)}}
+            # rate populations: synchronous update from their inputs of this update
+            dense = dict(carry["dense"])
+            for r in cfg.rates:
+                new_pops[r.name], dense = rate_update(r, pops, dense, t)
             # synapses: compact, deliver, apply what is due now
             out: dict[str, Any] = {}
             buf = carry["buf"] if D > 1 else jnp.zeros(M + 1, fdt)
@@ -436,7 +519,6 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
                     for k in range(len(p.kinds)):
                         o = p.offset + k * p.n
                         new_pops[p.name][f"x{k}"] = new_pops[p.name][f"x{k}"] + incoming[o:o + p.n]
-            dense = dict(carry["dense"])
             for d in cfg.discrete:
                 st = new_pops[d.name] = dict(pops[d.name])
                 prm = params["discrete"][d.name]
@@ -603,8 +685,8 @@ class JaxSimulation:
         parts, trains, offset = [], [], 0
         for name, src in plan.populations.items():
             has_out = any(q.source == name and q.n_synapses for q in projs)
-            if isinstance(src, DiscretePlan):
-                continue  # updated in the synapses slot; its spikes are returned whole
+            if isinstance(src, (DiscretePlan, RatePopPlan, RatePatternsPlan)):
+                continue  # discrete layers return their spikes whole; rate units spike not
             if isinstance(src, SpikeTrainPlan):
                 if has_out:
                     trains.append(_Train(name, src.n, any(
@@ -628,22 +710,25 @@ class JaxSimulation:
         self._D, self._M = D, M
         self._tables = tables
         self._prepare_plastic(projs, port_offset, M, fdt)
+        self._prepare_rates(fdt)
 
         self._weight_mons = tuple(
             _WeightMon(m.name, m.synapses.size, m.every,
-                       m.projection if plan.projections[m.projection].plasticity else None)
+                       m.projection if plan.projections[m.projection].plasticity
+                       or plan.projections[m.projection].port_kind == "rate" else None)
             for m in plan.weight_monitors.values())
         # state keys: "v" and the ports as "x0", "x1", ... (in the population's port order)
         key_of = {p.name: {v: ("v" if k == 0 else f"x{k - 1}") for k, v in
                            enumerate(plan.populations[p.name].variables)} for p in pops}
         key_of.update({d.name: {"v": "v"} for d in discrete})
+        key_of.update({r.name: {"y": "y"} for r in plan.rate()})
         self._state_mons = tuple(
             _StateMon(m.name, m.population, tuple(key_of[m.population][v] for v in m.variables),
                       m.indices.size, m.every) for m in plan.state_monitors.values())
         mon_idx = {m.name: m.indices.astype(np.int32) for m in plan.state_monitors.values()}
         for m in plan.weight_monitors.values():
             q = plan.projections[m.projection]
-            if isinstance(q.plasticity, DiscreteSTDP):  # dense W[post, pre], flattened
+            if isinstance(q.plasticity, DiscreteSTDP) or q.port_kind == "rate":  # dense W
                 ix = q.j[m.synapses] * q.n_pre + q.i[m.synapses]
             elif q.plasticity is not None:
                 ix = m.synapses
@@ -670,7 +755,36 @@ class JaxSimulation:
         self._params = {"dt": fdt(plan.dt), "pops": pop_params, "adj": adj, "weights": weights,
                         "poisson": poisson, "mon_idx": mon_idx,
                         "plastic": self._plastic_params, "discrete": self._discrete_params,
-                        "dense": self._dense_params}
+                        "dense": self._dense_params, "rate": self._rate_params,
+                        "patterns": self._pattern_params}
+
+    def _prepare_rates(self, fdt: Any) -> None:
+        """Rate populations, pattern inputs and the dense W of every rate projection."""
+        plan = self.plan
+        rates, rate_params, pattern_params = [], {}, {}
+        for r in plan.rate():
+            inputs = []
+            for q in plan.projections.values():
+                if q.target != r.name:
+                    continue
+                rule = {"Oja": "oja", "Sanger": "sanger"}.get(type(q.plasticity).__name__, "")
+                src = plan.populations[q.source]
+                inputs.append(_RateIn(q.name, q.source, isinstance(src, RatePatternsPlan), rule,
+                                      bool(getattr(q.plasticity, "normalize", False))))
+                W = np.zeros((q.n_post, q.n_pre), fdt)
+                W[q.j, q.i] = q.w
+                self._dense_state[q.name] = {"W": W}
+                self._dense_params[q.name] = {"lr": fdt(getattr(q.plasticity, "learning_rate",
+                                                                0.0))}
+            rates.append(_Rate(r.name, r.n, r.activation, r.every, tuple(inputs)))
+            rate_params[r.name] = {"bias": np.asarray(r.bias, fdt)}
+            self._discrete_state[r.name] = {"y": np.zeros(r.n, fdt)}
+        for p in plan.populations.values():
+            if isinstance(p, RatePatternsPlan):
+                pattern_params[p.name] = {"patterns": np.asarray(p.patterns, fdt),
+                                          "sequence": p.sequence.astype(np.int32)}
+        self._rates = tuple(rates)
+        self._rate_params, self._pattern_params = rate_params, pattern_params
 
     def _prepare_discrete(self, d_offset: dict[str, int], fdt: Any) -> None:
         """Layers, dense DiscreteSTDP weights (``W[post, pre]``) and their initial state."""
@@ -753,7 +867,7 @@ class JaxSimulation:
         bound = 0.0
         for name, off in members:
             out = [q for q in projs if q.source == name and q.n_synapses
-                   and q.plasticity is None]
+                   and q.plasticity is None and q.port_kind != "rate"]
             if out:
                 bound = max(bound, sum(q.fanout_mean for q in out)
                             + 5 * np.sqrt(sum(q.fanout_var for q in out)))
@@ -818,7 +932,7 @@ class JaxSimulation:
         return _Config(self.dtype, length, self._D, self._M, self._pops, self._parts,
                        self._n_events, self._capacity, self._fanout, self._trains,
                        self._plastic, self._history, self._back, self._discrete,
-                       self._state_mons, self._weight_mons)
+                       self._rates, self._state_mons, self._weight_mons)
 
     def initial_state(self) -> dict[str, Any]:
         """The state at t = 0 (from the plan's initial values)."""
