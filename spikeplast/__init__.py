@@ -50,6 +50,8 @@ from .lowering import Plan, lower
 from .results import RateTrace, Results, SpikeTrains, StateTrace, WeightTrace, load_results
 from .simulate import build, simulate
 from .spec import (
+    BCM,
+    BCMODE,
     LIF,
     STDP,
     AllToAll,
@@ -89,7 +91,7 @@ __all__ = [
     "TimedRates", "Projection", "AllToAll", "OneToOne", "FixedProbability", "FixedInDegree",
     "FixedOutDegree", "FromIndices", "DenseMatrix", "SpikeMonitor", "StateMonitor",
     "RateMonitor", "WeightMonitor", "Uniform", "Normal", "STDP", "DiscreteLIF", "DiscreteSTDP",
-    "RatePopulation", "RatePatterns", "Oja", "Sanger",
+    "RatePopulation", "RatePatterns", "Oja", "Sanger", "BCM", "BCMODE",
     # running
     "lower", "Plan", "build", "simulate", "sweep", "compare", "Comparison",
     # results

@@ -24,6 +24,8 @@ import numpy as np
 from .errors import SpecError
 from .schedule import Operation, Schedule
 from .spec import (
+    BCM,
+    BCMODE,
     LIF,
     AllToAll,
     DenseMatrix,
@@ -145,7 +147,7 @@ class RatePopPlan:
     bias: np.ndarray
     every: int
     kind = "rate"
-    variables = ("y",)
+    variables = ("y", "theta")
 
 
 @dataclass(frozen=True, eq=False)
@@ -189,7 +191,7 @@ class ProjectionPlan:
     fanout_mean: float = 0.0
     fanout_var: float = 0.0
     #: the plasticity rule in SI, or None for static weights
-    plasticity: ResolvedSTDP | DiscreteSTDP | Oja | Sanger | None = None
+    plasticity: ResolvedSTDP | DiscreteSTDP | Oja | Sanger | BCM | BCMODE | None = None
 
     @property
     def n_synapses(self) -> int:
@@ -479,7 +481,8 @@ def _lower_projection(net: Network, proj: Projection, pops: Mapping[str, SourceP
         raise SpecError(f"{proj.where}: delay drew negative values (e.g. {d[d < 0][0]:g} s); "
                         f"delays must be >= 0.")
     mean, var = fanout_moments(proj, pre.n, post.n, i)
-    rule = proj.plasticity if isinstance(proj.plasticity, (DiscreteSTDP, Oja, Sanger)) else \
+    rule = proj.plasticity if isinstance(proj.plasticity,
+                                         (DiscreteSTDP, Oja, Sanger, BCM, BCMODE)) else \
         net.plasticity.get(proj.name)
     return ProjectionPlan(proj.name, proj.source, proj.target, proj.port, kind, pre.n,
                           post.n, _ro(i.astype(np.int64)), _ro(j.astype(np.int64)), _ro(w),
@@ -534,7 +537,7 @@ def _schedule(net: Network, pops: Mapping[str, SourcePlan],
             ops.append(Operation("groups", p.name, f"every {p.every} step(s): y = "
                                  f"{p.activation}(Σ W x + bias), W before this update"))
     for q in projs.values():
-        if isinstance(q.plasticity, (Oja, Sanger)):
+        if isinstance(q.plasticity, (Oja, Sanger, BCM, BCMODE)):
             ops.append(Operation("groups", q.name, f"{type(q.plasticity).__name__}: W update "
                                  f"from x and y of this update"))
     for q in projs.values():

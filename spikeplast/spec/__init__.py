@@ -16,7 +16,7 @@ from ._projections import (
                            OneToOne,
                            Projection,
 )
-from ._rate import ACTIVATIONS, Oja, RatePatterns, RatePopulation, Sanger
+from ._rate import ACTIVATIONS, BCM, BCMODE, Oja, RatePatterns, RatePopulation, Sanger
 from ._values import Normal, SIDist, Uniform
 
 __all__ = [
@@ -26,5 +26,6 @@ __all__ = [
     "FixedOutDegree", "FromIndices", "DenseMatrix",
     "SpikeMonitor", "StateMonitor", "RateMonitor", "WeightMonitor",
     "Uniform", "Normal", "SIDist", "steps_of", "STDP", "ResolvedSTDP", "DiscreteLIF",
-    "DiscreteSTDP", "RatePopulation", "RatePatterns", "Oja", "Sanger", "ACTIVATIONS",
+    "DiscreteSTDP", "RatePopulation", "RatePatterns", "Oja", "Sanger", "BCM", "BCMODE",
+    "ACTIVATIONS",
 ]

@@ -27,7 +27,7 @@ from ._projections import (
     OneToOne,
     Projection,
 )
-from ._rate import Oja, RatePatterns, RatePopulation, Sanger
+from ._rate import BCM, BCMODE, Oja, RatePatterns, RatePopulation, Sanger
 from ._values import SIDist, Value
 
 __all__ = ["Network", "Population", "steps_of"]
@@ -241,7 +241,7 @@ class Network(SpecBase):
             if others:
                 raise SpecError(f"{w}: '{tgt.name}' already learns through '{others[0]}'; a "
                                 f"DiscreteLIF takes at most one DiscreteSTDP projection.")
-        elif isinstance(rule, (Oja, Sanger)) or isinstance(tgt, RatePopulation):
+        elif isinstance(rule, (Oja, Sanger, BCM, BCMODE)) or isinstance(tgt, RatePopulation):
             self._check_rate(proj, src, tgt)
         elif isinstance(rule, STDP) and not isinstance(tgt, LIF):
             raise SpecError(f"{w}: STDP needs a LIF target; use DiscreteSTDP for "
@@ -264,6 +264,12 @@ class Network(SpecBase):
             raise SpecError(f"{w}: rate projections connect all-to-all (a dense W).")
         if isinstance(proj.delay, SIDist) or np.any(np.asarray(proj.delay) != 0):
             raise SpecError(f"{w}: rate projections take delay = 0.")
+        if isinstance(proj.plasticity, (BCM, BCMODE)):
+            others = [q.name for q in self.projections if q.target == proj.target and
+                      q.name != proj.name and isinstance(q.plasticity, (BCM, BCMODE))]
+            if others:
+                raise SpecError(f"{w}: '{tgt.name}' already has a BCM threshold from "
+                                f"'{others[0]}'; a RatePopulation takes one BCM projection.")
 
     def _check_monitor(self, m: Monitor, pops: Mapping[str, Population]) -> None:
         w = m.where

@@ -114,7 +114,7 @@ def structure_key(plan: Plan, n_steps: int) -> str:
         put(name, q.source, q.target, q.port, q.i, q.j)
         rule = q.plasticity  # the rule's kind and options shape the generated code
         put(type(rule).__name__, getattr(rule, "pairing", ""), getattr(rule, "dependence", ""),
-            getattr(rule, "normalize", None))
+            getattr(rule, "normalize", None), getattr(rule, "w_bound", 0) > 0)
     for g in synapse_groups(plan):
         # Brian2 builds a different spike queue when every delay of a pathway is equal: a
         # binary built for equal delays ignores unequal ones passed through run_args

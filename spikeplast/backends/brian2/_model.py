@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from ...lowering import NeuronPlan, Plan, PoissonPlan, RatePatternsPlan, RatePopPlan, SpikeTrainPlan
-from ...spec import DiscreteSTDP, ResolvedSTDP
+from ...spec import BCM, BCMODE, DiscreteSTDP, ResolvedSTDP
 
 __all__ = ["Model", "Block", "SynapseGroup", "blocks", "synapse_groups", "construct",
            "neuron_equations", "run_values", "shared_parameters"]
@@ -254,13 +254,24 @@ def run_values(plan: Plan) -> list[tuple[str, str, np.ndarray]]:
             out.append((f"pop_{name}", "rates", pop.rates[0]))
         elif isinstance(pop, RatePopPlan):
             out.append((f"pop_{name}", "bias", pop.bias))
+            rule = next((q.plasticity for q in plan.projections.values() if q.target == name
+                         and isinstance(q.plasticity, (BCM, BCMODE))), None)
+            out.append((f"pop_{name}", "theta", np.full(pop.n, rule.theta0 if rule else 0.0)))
+            out.append((f"pop_{name}", "alpha", np.array([
+                (1.0 / rule.threshold_tau if rule.threshold_tau > 0 else 1.0)
+                if isinstance(rule, BCM) else (rule.dt / rule.tau_theta if rule else 0.0)])))
     for q in plan.projections.values():
         if q.port_kind == "rate":  # weight element e = post * n_pre + pre
             w = np.zeros(q.n_post * q.n_pre)
             w[q.j * q.n_pre + q.i] = q.w
             out.append((f"wmatrix_{q.name}", "w", w))
-            out.append((f"wmatrix_{q.name}", "lr",
-                        np.array([getattr(q.plasticity, "learning_rate", 0.0)])))
+            r = q.plasticity
+            out += [(f"wmatrix_{q.name}", k, np.array([v])) for k, v in (
+                ("lr", getattr(r, "learning_rate", 0.0)), ("wclip", getattr(r, "w_clip", 0.0)),
+                ("wb", getattr(r, "w_bound", 0.0)), ("wd", getattr(r, "w_decay", 0.0)),
+                ("rdtw", r.dt / r.tau_w if isinstance(r, BCMODE) else 0.0))]
+            out.append((f"pop_{q.target}", f"scale_{q.name}",
+                        np.array([r.resist_scale if isinstance(r, BCMODE) else 1.0])))
     for g in synapse_groups(plan):
         qs = [plan.projections[m[0]] for m in g.members]
         out.append((g.name, "w", np.concatenate([q.w for q in qs])))
@@ -426,11 +437,13 @@ def _construct_rates(plan: Plan, b2: Any, m: Model, owners: dict[str, Any],
     for r in plan.rate():
         inputs = rate_inputs(plan, r.name)
         k = r.every
-        model = "\n".join(["y : 1", "bias : 1 (constant)"]
-                           + [f"h_{p} : 1" for p in inputs] + [f"n2_{p} : 1" for p in inputs])
+        model = "\n".join(["y : 1", "theta : 1", "bias : 1 (constant)",
+                            "alpha : 1 (shared, constant)"]
+                           + [f"h_{p} : 1" for p in inputs] + [f"n2_{p} : 1" for p in inputs]
+                           + [f"scale_{p} : 1 (shared, constant)" for p in inputs])
         out = b2.NeuronGroup(r.n, model, name=f"pop_{r.name}", clock=clock_every(k),
                              namespace={})
-        u = " + ".join([f"h_{p}" for p in inputs] + ["bias"])
+        u = " + ".join(["bias"] + [f"scale_{p}*h_{p}" for p in inputs])
         out.run_regularly(f"y = {ACTIVATION_CODE[r.activation].replace('u', f'({u})')}",
                           when="groups", order=1, name=f"rate_{r.name}")
         owners[f"pop_{r.name}"] = m.views[r.name] = out
@@ -442,12 +455,16 @@ def _construct_rates(plan: Plan, b2: Any, m: Model, owners: dict[str, Any],
             post_of = np.repeat(np.arange(q.n_post), q.n_pre)
             pre_of = np.tile(np.arange(q.n_pre), q.n_post)
             wg = b2.NeuronGroup(n_el, "w : 1\nlt : 1\nwx : 1\nyw : 1\n"
-                                "lr : 1 (shared, constant)\n"
-                                "x : 1 (linked)\ny : 1 (linked)\nn2 : 1 (linked)",
+                                "lr : 1 (shared, constant)\nwclip : 1 (shared, constant)\n"
+                                "wb : 1 (shared, constant)\nwd : 1 (shared, constant)\n"
+                                "rdtw : 1 (shared, constant)\n"
+                                "x : 1 (linked)\ny : 1 (linked)\nn2 : 1 (linked)\n"
+                                "theta : 1 (linked)",
                                 name=f"wmatrix_{p}", clock=clock_every(k), namespace={})
             wg.x = b2.linked_var(m.views[q.source], "x", index=pre_of)
             wg.y = b2.linked_var(out, "y", index=post_of)
             wg.n2 = b2.linked_var(out, f"n2_{p}", index=post_of)
+            wg.theta = b2.linked_var(out, "theta", index=post_of)
             owners[f"wmatrix_{p}"] = wg
             # Synapses cannot read linked variables: the products are stored first
             wg.run_regularly("wx = w*x", when="groups", order=-1, name=f"wx_{p}")
@@ -468,6 +485,17 @@ def _construct_rates(plan: Plan, b2: Any, m: Model, owners: dict[str, Any],
                 m.objects.append(lt)
                 wg.run_regularly("w = w + lr*(y*x - y*lt)", when="groups", order=4,
                                  name=f"sanger_{p}")
+            elif rule == "BCM":  # θ is updated after every weight, from the old θ
+                wg.run_regularly("w = clip(w + lr*((y*(y - theta))*x), -wclip, wclip)",
+                                 when="groups", order=4, name=f"bcm_{p}")
+                out.run_regularly("theta = theta + alpha*(y*y - theta)", when="groups",
+                                  order=7, name=f"theta_{r.name}")
+            elif rule == "BCMODE":
+                bound = "*(wb - abs(w))" if q.plasticity.w_bound > 0 else ""
+                wg.run_regularly(f"w = w + (((y*(y - theta))/(theta + 1e-7))*x{bound} - wd*w)"
+                                 f"*rdtw", when="groups", order=4, name=f"bcmode_{p}")
+                out.run_regularly("theta = theta + (y*y - theta)*alpha", when="groups",
+                                  order=7, name=f"theta_{r.name}")
             elif rule == "Oja":
                 wg.run_regularly("w = w + lr*(y*x - y**2*w)", when="groups", order=4,
                                  name=f"oja_{p}")

@@ -127,8 +127,9 @@ class _RateIn:
     name: str
     source: str
     from_patterns: bool
-    rule: str  # "", "oja" or "sanger"
+    rule: str  # "", "oja", "sanger", "bcm" or "bcmode"
     normalize: bool
+    bounded: bool = False  # BCMODE with w_bound > 0
 
 
 @dataclass(frozen=True)
@@ -356,13 +357,29 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
                         xs[inp.name] = pops_[inp.source]["y"]
                 h = params["rate"][r.name]["bias"]
                 for inp in r.inputs:
-                    h = h + dense_[inp.name]["W"] @ xs[inp.name]
+                    wx = dense_[inp.name]["W"] @ xs[inp.name]
+                    h = h + (params["dense"][inp.name]["scale"] * wx if inp.rule == "bcmode"
+                             else wx)
                 y = activate(r.activation, h)
+                theta = pops_[r.name]["theta"]  # the threshold before this update
+                new_theta = theta
                 for inp in r.inputs:
                     if not inp.rule:
                         continue
                     W, x, lr = dense_[inp.name]["W"], xs[inp.name], params["dense"][inp.name]["lr"]
-                    if inp.rule == "oja":
+                    rp = params["dense"][inp.name]
+                    if inp.rule == "bcm":  # canns: W before, old θ, clip, then θ
+                        W = jnp.clip(W + lr * jnp.outer(y * (y - theta), x), -rp["w_clip"],
+                                     rp["w_clip"])
+                        new_theta = theta + rp["alpha"] * (y * y - theta)
+                    elif inp.rule == "bcmode":  # ngc-learn: divides by the old θ
+                        dW = jnp.outer(y * (y - theta) / (theta + 1e-7), x)
+                        if inp.bounded:
+                            dW = dW * (rp["w_bound"] - jnp.abs(W))
+                        dW = dW - rp["w_decay"] * W
+                        W = W + dW * rp["rdt_w"]
+                        new_theta = theta + (y * y - theta) * rp["rdt_theta"]
+                    elif inp.rule == "oja":
                         W = W + lr * (jnp.outer(y, x) - (y * y)[:, None] * W)
                     else:  # sanger: lower triangle of y yᵀ, diagonal included
                         W = W + lr * (jnp.outer(y, x) - jnp.tril(jnp.outer(y, y)) @ W)
@@ -370,12 +387,12 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
                         norm = jnp.sqrt(jnp.sum(W * W, axis=1, keepdims=True))
                         W = jnp.where(norm >= 1e-10, W / jnp.where(norm > 0, norm, 1.0), W)
                     dense_[inp.name] = {"W": W}
-                return {"y": y}, dense_
+                return {"y": y, "theta": new_theta}, dense_
 
             if r.every == 1:
                 return update((pops, dense))
             return jax.lax.cond(t % r.every == 0, update,
-                                lambda a: ({"y": a[0][r.name]["y"]}, a[1]), (pops, dense))
+                                lambda a: (dict(a[0][r.name]), a[1]), (pops, dense))
 
         def presynaptic(d: _Discrete, idx: Array, n_spk: Array, local: Array) -> Array:
             """This step's spikes of a dense projection's source as a 0/1 vector."""
@@ -721,7 +738,7 @@ class JaxSimulation:
         key_of = {p.name: {v: ("v" if k == 0 else f"x{k - 1}") for k, v in
                            enumerate(plan.populations[p.name].variables)} for p in pops}
         key_of.update({d.name: {"v": "v"} for d in discrete})
-        key_of.update({r.name: {"y": "y"} for r in plan.rate()})
+        key_of.update({r.name: {"y": "y", "theta": "theta"} for r in plan.rate()})
         self._state_mons = tuple(
             _StateMon(m.name, m.population, tuple(key_of[m.population][v] for v in m.variables),
                       m.indices.size, m.every) for m in plan.state_monitors.values())
@@ -763,22 +780,35 @@ class JaxSimulation:
         plan = self.plan
         rates, rate_params, pattern_params = [], {}, {}
         for r in plan.rate():
-            inputs = []
+            inputs, theta0 = [], 0.0
             for q in plan.projections.values():
                 if q.target != r.name:
                     continue
-                rule = {"Oja": "oja", "Sanger": "sanger"}.get(type(q.plasticity).__name__, "")
+                rule = {"Oja": "oja", "Sanger": "sanger", "BCM": "bcm", "BCMODE": "bcmode"}.get(
+                    type(q.plasticity).__name__, "")
                 src = plan.populations[q.source]
+                r_ = q.plasticity
                 inputs.append(_RateIn(q.name, q.source, isinstance(src, RatePatternsPlan), rule,
-                                      bool(getattr(q.plasticity, "normalize", False))))
+                                      bool(getattr(r_, "normalize", False)),
+                                      rule == "bcmode" and r_.w_bound > 0))
                 W = np.zeros((q.n_post, q.n_pre), fdt)
                 W[q.j, q.i] = q.w
                 self._dense_state[q.name] = {"W": W}
-                self._dense_params[q.name] = {"lr": fdt(getattr(q.plasticity, "learning_rate",
-                                                                0.0))}
+                rp = {"lr": fdt(getattr(r_, "learning_rate", 0.0)), "scale": fdt(1.0)}
+                if rule == "bcm":
+                    rp.update(w_clip=fdt(r_.w_clip), alpha=fdt(
+                        1.0 / r_.threshold_tau if r_.threshold_tau > 0 else 1.0))
+                    theta0 = r_.theta0
+                elif rule == "bcmode":
+                    rp.update(scale=fdt(r_.resist_scale), w_bound=fdt(r_.w_bound),
+                              w_decay=fdt(r_.w_decay), rdt_w=fdt(r_.dt / r_.tau_w),
+                              rdt_theta=fdt(r_.dt / r_.tau_theta))
+                    theta0 = r_.theta0
+                self._dense_params[q.name] = rp
             rates.append(_Rate(r.name, r.n, r.activation, r.every, tuple(inputs)))
             rate_params[r.name] = {"bias": np.asarray(r.bias, fdt)}
-            self._discrete_state[r.name] = {"y": np.zeros(r.n, fdt)}
+            self._discrete_state[r.name] = {"y": np.zeros(r.n, fdt),
+                                            "theta": np.full(r.n, theta0, fdt)}
         for p in plan.populations.values():
             if isinstance(p, RatePatternsPlan):
                 pattern_params[p.name] = {"patterns": np.asarray(p.patterns, fdt),
