@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
-from types import ModuleType
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "models"))
-
-import spikeplast as sp  # noqa: E402
-from spikeplast import plot  # noqa: E402
+import spikeplast as sp
+from spikeplast import plot
+from spikeplast.cli import load_model
 
 
-def run_example(model: ModuleType, doc: str, default_out: str) -> None:
-    """Parse ``--backend --duration --out``, simulate ``model.build(record_v=3)``, plot."""
+def run_example(model_name: str, doc: str, default_out: str) -> None:
+    """Parse ``--backend --duration --out``, simulate the model ``models/<model_name>.py``
+    (``build(record_v=3)``) and plot its raster and v traces."""
+    model = load_model(str(Path(__file__).resolve().parent.parent / "models" /
+                           f"{model_name}.py"))
     ap = argparse.ArgumentParser(description=doc)
     ap.add_argument("--backend", default="jax", choices=("jax", "brian2"))
     ap.add_argument("--duration", type=float, default=1.0, help="seconds")

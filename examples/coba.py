@@ -4,8 +4,7 @@
     python examples/coba.py --backend brian2
 """
 
-import coba
 from _run import run_example
 
 if __name__ == "__main__":
-    run_example(coba, __doc__, "coba.png")
+    run_example("coba", __doc__, "coba.png")

@@ -4,8 +4,7 @@
     python examples/cuba.py --backend brian2
 """
 
-import cuba
 from _run import run_example
 
 if __name__ == "__main__":
-    run_example(cuba, __doc__, "cuba.png")
+    run_example("cuba", __doc__, "cuba.png")

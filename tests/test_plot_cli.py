@@ -90,3 +90,18 @@ def test_cli_runs_coba_on_brian2(tmp_path, monkeypatch):
                  "--set", "n=400", "--out", str(out)]) == 0
     res = sp.load_results(out)
     assert res.backend == "brian2" and len(res.spikes["exc"]) > 0
+
+
+@pytest.mark.parametrize("script, args", [("cuba.py", ["--duration", "0.05"]),
+                                          ("coba.py", ["--duration", "0.05"]),
+                                          ("stdp.py", ["--duration", "0.2"])])
+def test_examples_run_and_write_their_plots(tmp_path, script, args):
+    import subprocess
+    import sys
+
+    out = tmp_path / "plot.png"
+    proc = subprocess.run([sys.executable, str(ROOT / "examples" / script), *args,
+                           "--out", str(out)], capture_output=True, text=True, timeout=300,
+                          cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert out.stat().st_size > 10_000
