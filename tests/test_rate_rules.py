@@ -45,7 +45,7 @@ def network(epochs=1, order="in_order", lr_oja=LR, lr_sanger=LR):
         projs.append(sp.Projection(name=f"W_{name}", source="data", target=name, port="input",
                                    connectivity=sp.AllToAll(), weight=W0[kind].T.ravel(),
                                    plasticity=rule))
-        mons.append(sp.WeightMonitor(projection=f"W_{name}", every=N_SAMPLES * epochs))
+        mons.append(sp.WeightMonitor(projection=f"W_{name}", every=100))
     return sp.Network(name="pca", populations=tuple(pops), projections=tuple(projs),
                       monitors=tuple(mons), seed=5)
 
@@ -90,3 +90,18 @@ def test_oja_and_sanger_converge_to_the_principal_components():
     for k in range(4):
         assert angle(W[k], pcs[:, k]) < 5.0, (k, angle(W[k], pcs[:, k]))
     assert np.linalg.norm(W @ W.T - np.eye(4)) < 0.05
+
+
+@pytest.mark.brian2
+def test_new_patterns_reuse_the_brian2_binary(tmp_path):
+    """The presented patterns are run-time values (TimedArray run_args), not structure."""
+    net = network()
+    a = sp.simulate(net, 101 * 0.1 * sp.ms, backend="brian2", cache_dir=tmp_path)
+    other = net.replace(populations=(sp.RatePatterns(name="data", patterns=-X),)
+                        + net.populations[1:])
+    b = sp.simulate(other, 101 * 0.1 * sp.ms, backend="brian2", cache_dir=tmp_path)
+    j = sp.simulate(other, 101 * 0.1 * sp.ms, dtype="float64")
+    assert b.metadata["timings"]["compile"] == 0 < a.metadata["timings"]["compile"]
+    for name in RULES:
+        assert np.allclose(b.weights[f"W_{name}"].values, j.weights[f"W_{name}"].values,
+                           rtol=0, atol=1e-10)

@@ -107,9 +107,8 @@ def structure_key(plan: Plan, n_steps: int) -> str:
             put(p.indices, p.steps)
         elif p.kind == "rate":
             put(p.activation, p.every)
-        elif p.kind == "patterns":
-            # the presented patterns are compiled into a TimedArray: new data, new build
-            put(p.patterns, p.sequence, p.every)
+        elif p.kind == "patterns":  # their values are run_args of a TimedArray
+            put(p.patterns.shape, p.sequence.size, p.every)
     for name, q in plan.projections.items():
         put(name, q.source, q.target, q.port, q.i, q.j)
         rule = q.plasticity  # the rule's kind and options shape the generated code

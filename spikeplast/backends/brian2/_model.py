@@ -252,6 +252,8 @@ def run_values(plan: Plan) -> list[tuple[str, str, np.ndarray]]:
     for name, pop in plan.populations.items():
         if isinstance(pop, PoissonPlan) and pop.rates.shape[0] == 1:
             out.append((f"pop_{name}", "rates", pop.rates[0]))
+        elif isinstance(pop, RatePatternsPlan):  # the presented inputs, a TimedArray
+            out.append((f"shown_{name}", "values", presented(pop).ravel()))
         elif isinstance(pop, RatePopPlan):
             out.append((f"pop_{name}", "bias", pop.bias))
             rule = next((q.plasticity for q in plan.projections.values() if q.target == name
@@ -407,10 +409,34 @@ def construct(plan: Plan, b2: Any) -> Model:
         m.weight_mons[mon] = b2.StateMonitor(
             m.synapses[sg.name], "w", record=(mem[1] + wm.synapses).astype(np.int32),
             when="start", clock=clock_every(wm.every), name=f"weights_{mon}")
-    m.values = [owners[o].variables[v] for o, v, _ in run_values(plan)]
+    m.values = [TimedValues(_Named(o)) if isinstance(owners[o], b2.TimedArray)
+                else owners[o].variables[v] for o, v, _ in run_values(plan)]
     m.objects += [*m.spike_mons.values(), *m.rate_mons.values(), *m.state_mons.values(),
                   *m.weight_mons.values()]
     return m
+
+
+def presented(pop: RatePatternsPlan) -> np.ndarray:
+    """The input of every update of a pattern source, then a row of zeros (held after)."""
+    return np.vstack([pop.patterns[pop.sequence], np.zeros((1, pop.n))])
+
+
+@dataclass(frozen=True)
+class _Named:
+    name: str
+
+
+@dataclass(frozen=True)
+class TimedValues:
+    """A TimedArray's values as a run-time input: Brian2 standalone sets them from the
+    command line as ``<name>.values`` (runtime targets have them baked in already)."""
+
+    owner: _Named
+    name: str = "values"
+    dtype: Any = np.float64
+
+    def set_value(self, value: np.ndarray) -> None:
+        """Nothing to do at runtime: the TimedArray was built with these values."""
 
 
 def _construct_rates(plan: Plan, b2: Any, m: Model, owners: dict[str, Any],
@@ -426,8 +452,9 @@ def _construct_rates(plan: Plan, b2: Any, m: Model, owners: dict[str, Any],
     """
     for name, pop in plan.populations.items():
         if isinstance(pop, RatePatternsPlan):
-            shown = np.vstack([pop.patterns[pop.sequence], np.zeros((1, pop.n))])
-            ta = b2.TimedArray(shown, dt=pop.every * plan.dt * b2.second, name=f"shown_{name}")
+            ta = b2.TimedArray(presented(pop), dt=pop.every * plan.dt * b2.second,
+                               name=f"shown_{name}")
+            owners[f"shown_{name}"] = ta
             g = b2.NeuronGroup(pop.n, "x : 1", name=f"pop_{name}", clock=clock_every(1),
                                namespace={f"shown_{name}": ta})
             g.run_regularly(f"x = shown_{name}(t, i)", when="start", order=0,
