@@ -245,6 +245,8 @@ class Recording:
         self._state_steps: dict[str, list[np.ndarray]] = defaultdict(list)
         self._weights: dict[str, list[np.ndarray]] = defaultdict(list)
         self._weight_steps: dict[str, list[np.ndarray]] = defaultdict(list)
+        #: set when a run stopped early at a numerical fault: {"step": ..., "where": ...}
+        self.stopped: dict[str, Any] | None = None
 
     @classmethod
     def empty(cls, plan: Plan, t_start: int = 0) -> Recording:

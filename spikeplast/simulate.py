@@ -68,7 +68,9 @@ def simulate(net: Network, duration: Any, *, backend: str = "jax", freeze_inputs
             same spikes.
         progress: called as ``progress(steps_done, n_steps)`` during long runs.
         **options: backend options (JAX: ``dtype``, ``chunk_steps``, ``spike_capacity``,
-            ``on_overflow``; see each backend).
+            ``on_overflow``, ``on_nan`` — ``"raise"`` a SimulationError naming the place
+            and time of the first NaN/Inf, or ``"stop"`` there and return what was
+            recorded before; see each backend).
     """
     if not isinstance(net, Network):
         raise SpecError(f"simulate() needs a Network as its first argument; got "
@@ -97,6 +99,12 @@ def simulate(net: Network, duration: Any, *, backend: str = "jax", freeze_inputs
         "populations": {k: int(p.n) for k, p in plan.populations.items()},
         "timings": timings,
     }
+    if getattr(recording, "stopped", None):
+        stop = recording.stopped
+        meta["stopped"] = {"step": stop["step"], "time": stop["step"] * net.dt,
+                           "where": stop["where"], "reason": "non-finite value"}
+        n_steps = stop["step"]
+        meta["duration"] = n_steps * net.dt
     return recording.results(n_steps, meta)
 
 

@@ -42,7 +42,7 @@ from ._model import Model, blocks, construct, run_values, shared_parameters, syn
 __all__ = ["Brian2Simulation", "build", "check", "default_cache_dir", "TARGETS"]
 
 TARGETS = ("cpp_standalone", "cython", "numpy")
-_OPTIONS = {"target", "cache_dir", "dtype"}
+_OPTIONS = {"target", "cache_dir", "dtype", "on_nan"}
 PROJECT_FILE = "spikeplast_project.json"
 
 
@@ -62,6 +62,10 @@ def check(plan: Plan, options: dict[str, Any]) -> None:
     if target not in TARGETS:
         raise SpecError(f"backend 'brian2': target = {target!r} is invalid; it must be one of "
                         f"{', '.join(TARGETS)}.")
+    if options.get("on_nan", "raise") != "raise":
+        raise UnsupportedFeature("brian2", f"on_nan = {options['on_nan']!r}",
+                                 "A Brian2 run cannot stop part-way; it reports a NaN or "
+                                 "infinite state after the run (on_nan='raise').")
     if options.get("dtype", "float64") != "float64":
         raise UnsupportedFeature("brian2", f"dtype = {options['dtype']!r}",
                                  "Brian2 simulates in float64 only; omit dtype.")
@@ -201,9 +205,29 @@ def _outputs(model: Model, dev: Any) -> dict[str, dict[str, Any]]:
     for name, mon in model.weight_mons.items():
         add(f"weights/{name}/t", mon.variables["t"])
         add(f"weights/{name}/w", mon.variables["w"])
+    for name, owner, var in _checked(model):  # final state, checked for NaN/Inf
+        add(f"final/{name}/{var}", owner.variables[var])
     for name, syn in model.synapses.items():
         add(f"synapses/{name}/i", syn.variables["_synaptic_pre"])
         add(f"synapses/{name}/j", syn.variables["_synaptic_post"])
+    return out
+
+
+def _checked(model: Model) -> list[tuple[str, Any, str]]:
+    """``(group name, Brian2 group, variable)`` of every simulated float state variable:
+    the non-constant variables of each NeuronGroup's equations, and synaptic weights."""
+    from brian2 import NeuronGroup
+
+    out = []
+    for group in model.objects:
+        if isinstance(group, NeuronGroup):
+            for eq in group.equations.values():
+                v = group.variables.get(eq.varname)
+                if "constant" in eq.flags or "shared" in eq.flags or "linked" in eq.flags or \
+                        v is None or not np.issubdtype(v.dtype, np.floating):
+                    continue
+                out.append((group.name, group, eq.varname))
+    out += [(name, syn, "w") for name, syn in model.synapses.items()]
     return out
 
 
@@ -390,6 +414,8 @@ class Brian2Simulation:
                 for name, mon in model.weight_mons.items():
                     out[f"weights/{name}/t"] = np.asarray(mon.t_[:])
                     out[f"weights/{name}/w"] = np.asarray(mon.w_).T
+                for name, owner, var in _checked(model):
+                    out[f"final/{name}/{var}"] = np.asarray(owner.variables[var].get_value())
                 for name, syn in model.synapses.items():  # raw, as standalone writes them
                     out[f"synapses/{name}/i"] = syn.variables["_synaptic_pre"].get_value()
                     out[f"synapses/{name}/j"] = syn.variables["_synaptic_post"].get_value()
@@ -398,8 +424,29 @@ class Brian2Simulation:
         self.timings["compile"] = 0.0
         return out
 
+    def _check_finite(self, out: dict[str, np.ndarray], n_steps: int) -> None:
+        """Raise a SimulationError naming the first non-finite value of the final state."""
+        members = {b.name: b.members for b in blocks(self.plan)}
+        for key, values in out.items():
+            if not key.startswith("final/") or np.all(np.isfinite(values)):
+                continue
+            _, group, var = key.split("/")
+            k = int(np.argmax(~np.isfinite(values)))
+            where = f"Brian2 group '{group}', variable '{var}', element {k}"
+            for pop, first, n in members.get(group, ()):
+                if first <= k < first + n:
+                    where = f"population '{pop}', variable '{var}', neuron {k - first}"
+            if group.startswith("pop_"):
+                where = f"population '{group[4:]}', variable '{var}', neuron {k}"
+            raise SimulationError(
+                f"backend 'brian2': {where} is NaN or infinite at the end of the run "
+                f"(t = {n_steps * self.plan.dt:g} s); Brian2 standalone cannot tell when it "
+                f"first became so — record the variable with a StateMonitor, or run the JAX "
+                f"backend, which reports the step.")
+
     def _recording(self, out: dict[str, np.ndarray], n_steps: int) -> Recording:
         plan, dt = self.plan, self.plan.dt
+        self._check_finite(out, n_steps)
         rec = Recording.empty(plan)
         steps_of = lambda t: np.floor(np.asarray(t) / dt + 0.5).astype(np.int64)  # noqa: E731
         for mon, pop in plan.spike_monitors.items():

@@ -177,6 +177,24 @@ class _Config:
     rates: tuple[_Rate, ...]
     state_mons: tuple[_StateMon, ...]
     weight_mons: tuple[_WeightMon, ...]
+    diagnose: bool = False  # also return, per step, the first non-finite index per variable
+
+
+def _first_bad(a: Array) -> Array:
+    """Index of the first non-finite entry of a float array (flattened), or -1."""
+    bad = ~jnp.isfinite(a.reshape(-1))
+    return jnp.where(jnp.any(bad), jnp.argmax(bad), -1).astype(jnp.int32)
+
+
+def _float_leaves(state: Any) -> list[tuple[str, Any]]:
+    """``(path, array)`` of every float array of a state that is simulated (not records)."""
+    out = []
+    for group in ("pops", "plastic", "dense"):
+        for owner, variables in state.get(group, {}).items():
+            for var, a in variables.items():
+                if jnp.issubdtype(jnp.asarray(a).dtype, jnp.floating):
+                    out.append((f"{group}/{owner}/{var}", a))
+    return out
 
 
 def check(plan: Plan, options: dict[str, Any]) -> None:
@@ -194,10 +212,14 @@ def check(plan: Plan, options: dict[str, Any]) -> None:
         if v is not None and (isinstance(v, bool) or not isinstance(v, int) or v < 1):
             raise SpecError(f"backend 'jax': {key} = {v!r} is invalid; it must be a whole "
                             f"number >= 1.")
-    unknown = set(options) - {"dtype", "on_overflow", "chunk_steps", "spike_capacity"}
+    on_nan = options.get("on_nan", "raise")
+    if on_nan not in ("raise", "stop"):
+        raise SpecError(f"backend 'jax': on_nan = {on_nan!r} is invalid; it must be 'raise' or "
+                        f"'stop'.")
+    unknown = set(options) - {"dtype", "on_overflow", "chunk_steps", "spike_capacity", "on_nan"}
     if unknown:
         raise SpecError(f"backend 'jax': unknown option(s) {', '.join(sorted(unknown))}; valid: "
-                        f"dtype, on_overflow, chunk_steps, spike_capacity.")
+                        f"dtype, on_overflow, on_nan, chunk_steps, spike_capacity.")
 
 
 def _pow2(x: int) -> int:
@@ -564,6 +586,10 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
                 spk = spiked[p.name]
                 s["v"] = jnp.where(spk, params["pops"][p.name]["v_reset"], s["v"])
                 s["lastspike"] = jnp.where(spk, t, s["lastspike"])
+            if cfg.diagnose:
+                for path, a in _float_leaves({"pops": new_pops, "plastic": plastic,
+                                              "dense": dense}):
+                    out[f"nan/{path}"] = _first_bad(a)
             new = {"t": t + 1, "pops": new_pops, "recs": recs, "plastic": plastic,
                    "dense": dense}
             if cfg.history:
@@ -659,6 +685,7 @@ class JaxSimulation:
     chunk_steps: int = 10_000
     spike_capacity: int | None = None
     on_overflow: str = "grow"
+    on_nan: str = "raise"
     timings: dict[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -958,11 +985,11 @@ class JaxSimulation:
             result[q.name] = (i[order].astype(np.int64), j[order].astype(np.int64))
         return result
 
-    def _config(self, length: int) -> _Config:
+    def _config(self, length: int, diagnose: bool = False) -> _Config:
         return _Config(self.dtype, length, self._D, self._M, self._pops, self._parts,
                        self._n_events, self._capacity, self._fanout, self._trains,
                        self._plastic, self._history, self._back, self._discrete,
-                       self._rates, self._state_mons, self._weight_mons)
+                       self._rates, self._state_mons, self._weight_mons, diagnose)
 
     def initial_state(self) -> dict[str, Any]:
         """The state at t = 0 (from the plan's initial values)."""
@@ -1033,9 +1060,7 @@ class JaxSimulation:
         while done < n_steps:
             length = min(self.chunk_steps, n_steps - done)
             t0 = t_start + done
-            data = {"trains": self._train_chunk(t0, length),
-                    "rec0": {m.name: np.int32(-(-t0 // m.every) * m.every)
-                             for m in self._state_mons + self._weight_mons}}
+            data = self._chunk_data(t0, length)
             fn = self._function(length, state, data)
             tic = time.perf_counter()
             new_state, out = fn(self._params, state, data)
@@ -1044,6 +1069,20 @@ class JaxSimulation:
             if self._overflowed(out, t0):
                 state = self._fit_history(state)
                 continue  # capacities grew: run the same chunk again
+            if not self._finite(new_state):
+                step, where = self._locate_fault(state, data, length, t0)
+                if self.on_nan == "raise":
+                    raise SimulationError(
+                        f"backend 'jax': {where} became NaN or infinite in step {step} "
+                        f"(t = {step * self.plan.dt:g} s). Pass on_nan='stop' to keep what was "
+                        f"recorded before it.")
+                keep = step - t0  # record the steps before the fault, then stop
+                if keep > 0:
+                    fn = self._function(keep, state, self._chunk_data(t0, keep))
+                    state, out = fn(self._params, state, self._chunk_data(t0, keep))
+                    self._collect(rec, jax.device_get(out), t0, keep)
+                rec.stopped = {"step": step, "where": where}
+                break
             self._collect(rec, out, t0, length)
             state = new_state
             done += length
@@ -1051,6 +1090,50 @@ class JaxSimulation:
                 progress(done, n_steps)
         self.timings["run"] = self.timings.get("run", 0.0) + run_time
         return state, rec
+
+    def _chunk_data(self, t0: int, length: int) -> dict[str, Any]:
+        return {"trains": self._train_chunk(t0, length),
+                "rec0": {m.name: np.int32(-(-t0 // m.every) * m.every)
+                         for m in self._state_mons + self._weight_mons}}
+
+    @staticmethod
+    def _finite(state: Any) -> bool:
+        """Every simulated float value of a state is finite (one reduction per array)."""
+        flags = [jnp.all(jnp.isfinite(a)) for _, a in _float_leaves(state)]
+        return bool(jnp.all(jnp.stack(flags))) if flags else True
+
+    def _locate_fault(self, state: Any, data: Any, length: int, t0: int) -> tuple[int, str]:
+        """Re-run a chunk that produced a non-finite value, reporting per step the first
+        bad element of each variable; return the step and a description of the place."""
+        args = (self._params, state, data)
+        fn, _ = _executable(self._config(length, diagnose=True), args)
+        _, out = fn(*args)
+        steps = jax.device_get(out["steps"])
+        first, where = None, ""
+        for key, idx in steps.items():
+            if not key.startswith("nan/") or not np.any(idx >= 0):
+                continue
+            k = int(np.argmax(idx >= 0))
+            if first is None or k < first:
+                first, where = k, self._describe(key[4:], int(idx[k]))
+        return t0 + (first or 0), where
+
+    def _describe(self, path: str, index: int) -> str:
+        """A state path and flat index in the model's terms."""
+        group, owner, var = path.split("/")
+        if group == "pops":
+            pop = self.plan.populations[owner]
+            names = {"v": "v", "y": "y", "theta": "theta", "trace_post": "trace_post"}
+            if var.startswith("x"):
+                names[var] = pop.ports[int(var[1:])].name
+            return f"population '{owner}', variable '{names.get(var, var)}', neuron {index}"
+        q = self.plan.projections[owner]
+        if group == "dense":  # W[post, pre] flattened, or a per-pre trace
+            if var == "W":
+                j, i = divmod(index, q.n_pre)
+                return f"projection '{owner}', weight of synapse {i} → {j}"
+            return f"projection '{owner}', variable '{var}', element {index}"
+        return f"projection '{owner}', variable '{var}', synapse {index}"
 
     def _function(self, length: int, state: Any, data: Any) -> Callable[..., Any]:
         fn, seconds = _executable(self._config(length), (self._params, state, data))

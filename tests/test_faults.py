@@ -1,0 +1,70 @@
+"""Numerical faults are reported with their place and time, or stop the run keeping what
+was recorded before them — never carried on silently."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import spikeplast as sp
+from spikeplast import Hz, ms, mV
+
+
+def overflowing_network():
+    """Two synapses of 3e38 V arrive at neuron 1 of 'post' at 5 ms: in float32 the port
+    overflows to infinity. A second population fires normally all along."""
+    kick = sp.SpikeTrainInput(name="kick", n=2, indices=[0, 1], times=[5, 5] * ms)
+    post = sp.LIF(name="post", n=3, tau_m=20 * ms, v_rest=-65 * mV, v_reset=-65 * mV,
+                  v_th=-50 * mV, ports=(sp.CurrentPort(name="ge", tau=5 * ms),))
+    busy = sp.LIF(name="busy", n=5, tau_m=10 * ms, v_rest=-65 * mV, v_reset=-65 * mV,
+                  v_th=-50 * mV, drive=100 * mV)
+    noise = sp.PoissonInput(name="noise", n=3, rate=10 * Hz)
+    return sp.Network(populations=(kick, noise, post, busy), projections=(
+        sp.Projection(name="huge", source="kick", target="post", port="ge",
+                      connectivity=sp.FromIndices(i=[0, 1], j=[1, 1]), weight=3e41 * mV),),
+        monitors=(sp.SpikeMonitor(population="busy"),
+                  sp.StateMonitor(population="post", variables=("v",))))
+
+
+def test_nan_or_inf_is_reported_with_population_variable_neuron_and_time():
+    with pytest.raises(sp.SimulationError) as info:
+        sp.simulate(overflowing_network(), 20 * ms)
+    msg = str(info.value)
+    for words in ("population 'post'", "variable 'ge'", "neuron 1", "step 50", "t = 0.005 s"):
+        assert words in msg, msg
+
+
+def test_stop_on_nan_keeps_everything_recorded_before_the_fault():
+    res = sp.simulate(overflowing_network(), 20 * ms, on_nan="stop", chunk_steps=120)
+    stop = res.metadata["stopped"]
+    assert stop["step"] == 50 and "neuron 1" in stop["where"]
+    assert res.duration == pytest.approx(0.005)
+    # what happened before the fault is all there, and equals an uninterrupted run of 5 ms
+    clean = sp.simulate(overflowing_network(), 5 * ms)
+    assert np.array_equal(res.spikes["busy"].times, clean.spikes["busy"].times)
+    assert len(res.spikes["busy"]) > 0
+    assert res.states["post"]["v"].shape[0] == 50
+    assert np.all(np.isfinite(res.states["post"]["v"]))
+
+
+def test_float64_runs_the_same_network_without_fault():
+    res = sp.simulate(overflowing_network(), 20 * ms, dtype="float64")
+    assert "stopped" not in res.metadata
+
+
+def test_invalid_on_nan_is_rejected():
+    with pytest.raises(sp.SpecError, match="on_nan"):
+        sp.simulate(overflowing_network(), 1 * ms, on_nan="ignore")
+
+
+@pytest.mark.brian2
+def test_brian2_reports_a_non_finite_state_after_the_run(tmp_path):
+    net = overflowing_network()
+    q = net.projections[0]
+    net = net.replace(projections=(q.__class__(**{
+        **{f: getattr(q, f) for f in ("name", "source", "target", "port", "connectivity")},
+        "weight": 1e308 * sp.volt}),))  # two of 1e308 V overflow float64
+    with pytest.raises(sp.SimulationError, match="population 'post', variable 'ge', neuron 1"):
+        sp.simulate(net, 10 * ms, backend="brian2", cache_dir=tmp_path)
+    with pytest.raises(sp.UnsupportedFeature, match="on_nan"):
+        sp.simulate(net, 10 * ms, backend="brian2", on_nan="stop")
