@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import platform
 import time
 from collections.abc import Callable
@@ -12,7 +13,7 @@ import numpy as np
 
 from ._units import as_si
 from .backends import get_backend
-from .errors import SpecError
+from .errors import SimulationError, SpecError
 from .lowering import Plan, lower
 from .results import Results
 from .spec import Network
@@ -28,6 +29,44 @@ def n_steps_for(duration: Any, dt: float) -> int:
         raise SpecError(f"simulate(): duration = {duration} is invalid; it must be > 0 and a "
                         f"multiple of dt = {dt:g} s.")
     return int(round(steps))
+
+
+def physical_memory() -> int:
+    """Bytes of physical memory of this machine (0 when unknown)."""
+    try:
+        return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
+    except (ValueError, OSError, AttributeError):
+        return 0
+
+
+def recording_bytes(plan: Plan, n_steps: int) -> dict[str, int]:
+    """Bytes the results of each state, weight and rate monitor will take (float64)."""
+    out = {}
+    for name, m in plan.state_monitors.items():
+        records = -(-n_steps // m.every)
+        out[f"StateMonitor '{name}'"] = 8 * records * len(m.variables) * m.indices.size
+    for name, m in plan.weight_monitors.items():
+        out[f"WeightMonitor '{name}'"] = 8 * -(-n_steps // m.every) * m.synapses.size
+    for name in plan.rate_monitors:
+        out[f"RateMonitor '{name}'"] = 16 * n_steps
+    return out
+
+
+def check_recording_size(plan: Plan, n_steps: int, limit: int | None) -> None:
+    """Raise before running when the monitors would record more than ``limit`` bytes."""
+    if limit is None:
+        limit = physical_memory() // 2 or None
+    if not limit:
+        return
+    sizes = recording_bytes(plan, n_steps)
+    total = sum(sizes.values())
+    if total > limit:
+        worst = max(sizes, key=sizes.get)
+        raise SimulationError(
+            f"the monitors would record {total / 2**30:.2f} GiB over {n_steps} steps, more "
+            f"than the {limit / 2**30:.2f} GiB allowed (max_record_bytes; default half the "
+            f"memory); {worst} alone takes {sizes[worst] / 2**30:.2f} GiB — record fewer "
+            f"neurons or synapses, a larger every, or a shorter run.")
 
 
 def versions(backend: str) -> dict[str, str]:
@@ -57,7 +96,8 @@ def build(net_or_plan: Network | Plan, *, backend: str = "jax", **options: Any) 
 
 
 def simulate(net: Network, duration: Any, *, backend: str = "jax", freeze_inputs: bool = False,
-             progress: Callable[[int, int], None] | None = None, **options: Any) -> Results:
+             progress: Callable[[int, int], None] | None = None,
+             max_record_bytes: int | None = None, **options: Any) -> Results:
     """Run a network for ``duration`` on a backend and return its :class:`Results`.
 
     Args:
@@ -67,6 +107,8 @@ def simulate(net: Network, duration: Any, *, backend: str = "jax", freeze_inputs
         freeze_inputs: draw Poisson inputs once in lowering so every backend replays the
             same spikes.
         progress: called as ``progress(steps_done, n_steps)`` during long runs.
+        max_record_bytes: refuse to start when the state, weight and rate monitors would
+            record more than this (default: half the physical memory).
         **options: backend options (JAX: ``dtype``, ``chunk_steps``, ``spike_capacity``,
             ``on_overflow``, ``on_nan`` — ``"raise"`` a SimulationError naming the place
             and time of the first NaN/Inf, or ``"stop"`` there and return what was
@@ -81,6 +123,7 @@ def simulate(net: Network, duration: Any, *, backend: str = "jax", freeze_inputs
     plan = lower(net, n_steps=n_steps, freeze_inputs=freeze_inputs)
     t_lower = time.perf_counter() - tic
     module.check(plan, options)
+    check_recording_size(plan, n_steps, max_record_bytes)
     sim = module.build(plan, **options)
     _, recording = sim.run(n_steps, progress=progress)
     timings = {"lower": t_lower, **sim.timings}

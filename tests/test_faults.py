@@ -104,3 +104,26 @@ def test_same_spec_and_seed_give_identical_results_across_processes(tmp_path, ba
         assert np.array_equal(a.spikes[name].times, b.spikes[name].times)
     for key in ("seed", "spec_hash", "versions", "backend_options", "dt", "duration"):
         assert a.metadata[key] == b.metadata[key]
+
+
+def test_a_monitor_that_would_exceed_memory_is_refused_before_running():
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "models"))
+    import cuba
+
+    from spikeplast.backends.jax import compile_count
+
+    net = cuba.build(record_v=3200)  # v, ge, gi of 3200 neurons every step
+    before = compile_count()
+    gib = 3 * 3200 * 10_000_000 * 8 / 2**30  # 3 float64 variables of 3200 neurons, 1e7 steps
+    with pytest.raises(sp.SimulationError, match=f"StateMonitor 'exc' alone takes {gib:.2f} GiB"):
+        sp.simulate(net, 1000 * sp.second, max_record_bytes=2**30)  # 10 M steps
+    assert compile_count() == before  # nothing was built or run
+    # the estimate is exact: a small run records what it said
+    from spikeplast.simulate import recording_bytes
+    res = sp.simulate(cuba.build(n=400, record_v=5), 10 * sp.ms)
+    plan = sp.lower(cuba.build(n=400, record_v=5))
+    expected = recording_bytes(plan, 100)["StateMonitor 'exc'"]
+    assert sum(v.nbytes for v in res.states["exc"].values.values()) == expected
