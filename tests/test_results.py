@@ -57,23 +57,26 @@ def test_truncated_file_gives_a_clear_error(res, tmp_path):
         load_results(path)
 
 
-def test_wrong_version_gives_a_clear_error(res, tmp_path):
+def tampered(res, tmp_path, change):
+    """A saved results file with its arrays changed by ``change(arrays)``."""
     path = res.save(tmp_path / "r.npz")
     with np.load(path) as z:
         arrays = {k: z[k] for k in z.files}
-    arrays["__format__"] = np.array(99)
+    change(arrays)
     np.savez(path, **arrays)
+    return path
+
+
+def test_wrong_version_gives_a_clear_error(res, tmp_path):
+    path = tampered(res, tmp_path, lambda a: a.update({"__format__": np.array(99)}))
     with pytest.raises(sp.ResultsFileError, match="version 99"):
         load_results(path)
 
 
 def test_shape_mismatch_is_detected(res, tmp_path):
-    path = res.save(tmp_path / "r.npz")
-    with np.load(path) as z:
-        arrays = {k: z[k] for k in z.files}
-    arrays["spikes/poisson/times"] = arrays["spikes/poisson/times"][:-1]
-    np.savez(path, **arrays)
-    with pytest.raises(sp.ResultsFileError, match="spikes/poisson/times"):
+    key = "spikes/poisson/times"
+    path = tampered(res, tmp_path, lambda a: a.update({key: a[key][:-1]}))
+    with pytest.raises(sp.ResultsFileError, match=key):
         load_results(path)
 
 
