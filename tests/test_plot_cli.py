@@ -10,7 +10,7 @@ from matplotlib.figure import Figure
 from scenarios import analytic_network
 
 import spikeplast as sp
-from spikeplast import ms, mV, plot
+from spikeplast import ms, plot
 from spikeplast.cli import main, parse_duration
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -79,7 +79,6 @@ def test_cli_reports_spec_errors_without_traceback(tmp_path, capsys):
                      "def build():\n    return sp.Network(dt=-1*ms)\n")
     assert main(["run", str(model)]) == 2
     assert "SpecError" in capsys.readouterr().err
-    _ = mV
 
 
 @pytest.mark.brian2

@@ -74,10 +74,10 @@ def check_count(where: str, field: str, n: Any, *, minimum: int = 1) -> int:
     return int(n)
 
 
-def check_range(where: str, field: str, value: Any, ok: bool, must: str, shown: Any = None) -> None:
-    """Raise the standard error unless ``ok`` (``value`` is already SI; ``shown`` is printed)."""
+def check_range(where: str, field: str, value: Any, ok: bool, must: str) -> None:
+    """Raise the standard error (showing ``value``) unless ``ok``."""
     if not ok:
-        raise fail(where, field, shown if shown is not None else value, must)
+        raise fail(where, field, value, must)
 
 
 def all_of(value: float | np.ndarray, predicate: Any) -> bool:

@@ -374,7 +374,6 @@ class Brian2Simulation:
                                   f"{e}. Pass cache_dir= a writable directory.") from None
         self.timings["build"] = time.perf_counter() - tic
         self.timings["compile"] = project.compile_seconds if built else 0.0
-        self.compiled_now = built
         tic = time.perf_counter()
         values = [v for _, _, v in run_values(self.plan)]
         out, sim_time, wall = _run_project(project, values)

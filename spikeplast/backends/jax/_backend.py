@@ -523,7 +523,6 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
                         "n": hist["n"].at[t % cfg.history].set(n_spk)}
             plastic = dict(carry["plastic"])
             if cfg.plastic:
-                part_of = {q.name: q for q in cfg.parts}
                 def span(part: _Part, ids: Array = idx, n: Array = n_spk) -> tuple:
                     """The spikes of one part: a contiguous run of the compacted indices,
                     which top_k returns in ascending order (tested)."""
@@ -1078,8 +1077,8 @@ class JaxSimulation:
                         f"recorded before it.")
                 keep = step - t0  # record the steps before the fault, then stop
                 if keep > 0:
-                    fn = self._function(keep, state, self._chunk_data(t0, keep))
-                    state, out = fn(self._params, state, self._chunk_data(t0, keep))
+                    head = self._chunk_data(t0, keep)
+                    state, out = self._function(keep, state, head)(self._params, state, head)
                     self._collect(rec, jax.device_get(out), t0, keep)
                 rec.stopped = {"step": step, "where": where}
                 break
