@@ -31,10 +31,12 @@ from .spec import (
     DenseMatrix,
     DiscreteLIF,
     DiscreteSTDP,
+    FilteredRate,
     FixedInDegree,
     FixedOutDegree,
     FixedProbability,
     FromIndices,
+    Hebbian,
     Network,
     Oja,
     OneToOne,
@@ -53,9 +55,12 @@ from .spec import (
     WeightMonitor,
     steps_of,
 )
+from .spec._rate import RATE_RULES
 
 __all__ = ["Plan", "NeuronPlan", "DiscretePlan", "PortPlan", "PoissonPlan", "SpikeTrainPlan",
            "ProjectionPlan",
+           "RatePopPlan", "RatePatternsPlan", "FilteredRatePlan", "async_order",
+           "hebbian_constants",
            "StateMonitorPlan", "WeightMonitorPlan", "lower", "spec_hash", "rng_for"]
 
 
@@ -139,15 +144,46 @@ class DiscretePlan:
 
 @dataclass(frozen=True, eq=False)
 class RatePopPlan:
-    """Rate units updated every ``every`` steps: ``y = activation(Σ W x + bias)``."""
+    """Rate units updated every ``every`` steps: ``y = activation((Σ W x + bias)/T)``,
+    all units at once (``sync``) or one unit per update (``async``, in
+    :func:`async_order`); updates stop after ``max_sweeps`` sweeps or at the first sweep
+    changing ``Σ|Δy|`` by at most ``tol`` (when given)."""
 
     name: str
     n: int
     activation: str
     bias: np.ndarray
     every: int
+    init: np.ndarray
+    temperature: float
+    update: str
+    max_sweeps: int | None
+    tol: float | None
+    #: the projections onto this population from itself (the energy's W)
+    recurrent: tuple[str, ...]
     kind = "rate"
-    variables = ("y", "theta")
+    variables = ("y", "theta", "energy", "sweeps", "converged")
+
+    @property
+    def stops(self) -> bool:
+        return self.max_sweeps is not None or self.tol is not None
+
+    @property
+    def sweep(self) -> int:
+        """Updates per sweep."""
+        return self.n if self.update == "async" else 1
+
+
+@dataclass(frozen=True, eq=False)
+class FilteredRatePlan:
+    """``dy/dt = −y/tau``; ``y += 1/tau`` at each spike of ``source`` (same index)."""
+
+    name: str
+    source: str
+    n: int
+    tau: float
+    kind = "filtered"
+    variables = ("y",)
 
 
 @dataclass(frozen=True, eq=False)
@@ -166,8 +202,8 @@ class RatePatternsPlan:
         return int(self.patterns.shape[1])
 
 
-SourcePlan = Union[NeuronPlan, DiscretePlan, RatePopPlan, RatePatternsPlan, PoissonPlan,
-                   SpikeTrainPlan]
+SourcePlan = Union[NeuronPlan, DiscretePlan, RatePopPlan, RatePatternsPlan, FilteredRatePlan,
+                   PoissonPlan, SpikeTrainPlan]
 
 
 @dataclass(frozen=True, eq=False)
@@ -256,6 +292,10 @@ class Plan:
         """The rate populations, in order."""
         return [p for p in self.populations.values() if isinstance(p, RatePopPlan)]
 
+    def filtered(self) -> list[FilteredRatePlan]:
+        """The spike-rate filters, in order."""
+        return [p for p in self.populations.values() if isinstance(p, FilteredRatePlan)]
+
     def discrete(self) -> list[DiscretePlan]:
         """The discrete-time LIF layers, in order."""
         return [p for p in self.populations.values() if isinstance(p, DiscretePlan)]
@@ -266,13 +306,30 @@ class Plan:
 
 
 # -- random streams ------------------------------------------------------------------
-_PURPOSES = {"connect": 1, "weight": 2, "delay": 3, "init": 4, "input": 5}
+_PURPOSES = {"connect": 1, "weight": 2, "delay": 3, "init": 4, "input": 5, "order": 6}
 
 
 def rng_for(seed: int, name: str, purpose: str) -> np.random.Generator:
     """The independent random stream of one object and purpose."""
     key = [int(seed), zlib.crc32(name.encode()), _PURPOSES[purpose]]
     return np.random.default_rng(np.random.SeedSequence(key))
+
+
+def hebbian_constants(rule: Hebbian, source: RatePatternsPlan) -> dict[str, float]:
+    """``rho`` (subtracted from every presented pattern) and ``gain`` (the factor of
+    ``t tᵀ``) of Hebbian storage from a pattern source, as canns computes them from the
+    whole set: ρ = mean of all entries, gain = ±1/P with ``normalize_by_patterns``."""
+    p = np.asarray(source.patterns)
+    return {"rho": float(p.mean()) if rule.subtract_mean else 0.0,
+            "gain": rule.sign / (p.shape[0] if rule.normalize_by_patterns else 1)}
+
+
+def async_order(seed: int, pop: RatePopPlan, n_updates: int) -> np.ndarray:
+    """The unit updated at each of the first ``n_updates`` updates of an asynchronous
+    population: a fresh random permutation of its units per sweep, from the seed."""
+    rng = rng_for(seed, pop.name, "order")
+    sweeps = -(-max(n_updates, 1) // pop.n)
+    return np.concatenate([rng.permutation(pop.n) for _ in range(sweeps)])[:max(n_updates, 1)]
 
 
 # -- connectivity --------------------------------------------------------------------
@@ -481,8 +538,7 @@ def _lower_projection(net: Network, proj: Projection, pops: Mapping[str, SourceP
         raise SpecError(f"{proj.where}: delay drew negative values (e.g. {d[d < 0][0]:g} s); "
                         f"delays must be >= 0.")
     mean, var = fanout_moments(proj, pre.n, post.n, i)
-    rule = proj.plasticity if isinstance(proj.plasticity,
-                                         (DiscreteSTDP, Oja, Sanger, BCM, BCMODE)) else \
+    rule = proj.plasticity if isinstance(proj.plasticity, (DiscreteSTDP, *RATE_RULES)) else \
         net.plasticity.get(proj.name)
     return ProjectionPlan(proj.name, proj.source, proj.target, proj.port, kind, pre.n,
                           post.n, _ro(i.astype(np.int64)), _ro(j.astype(np.int64)), _ro(w),
@@ -533,13 +589,22 @@ def _schedule(net: Network, pops: Mapping[str, SourcePlan],
             ops.append(Operation("start", p.name, f"present pattern sequence[step // "
                                  f"{p.every}] ({p.sequence.size} presentations)"))
     for p in pops.values():
+        if isinstance(p, FilteredRatePlan):
+            ops.append(Operation("groups", p.name, f"y ← y·exp(−dt/τ), τ = {p.tau:g} s"))
+    for p in pops.values():
         if isinstance(p, RatePopPlan):
-            ops.append(Operation("groups", p.name, f"every {p.every} step(s): y = "
-                                 f"{p.activation}(Σ W x + bias), W before this update"))
+            what = "y" if p.update == "sync" else "y[one unit, fresh order per sweep]"
+            stop = (f"; stop after {p.max_sweeps} sweeps" if p.max_sweeps else "") + (
+                f"; stop when a sweep changes Σ|Δy| <= {p.tol:g}" if p.tol is not None else "")
+            ops.append(Operation("groups", p.name, f"every {p.every} step(s): {what} = "
+                                 f"{p.activation}(Σ W x + bias), W before this update{stop}"))
     for q in projs.values():
-        if isinstance(q.plasticity, (Oja, Sanger, BCM, BCMODE)):
+        if isinstance(q.plasticity, RATE_RULES):
             ops.append(Operation("groups", q.name, f"{type(q.plasticity).__name__}: W update "
                                  f"from x and y of this update"))
+    for p in pops.values():
+        if isinstance(p, FilteredRatePlan):
+            ops.append(Operation("synapses", p.name, f"y += 1/τ for each spike of {p.source}"))
     for q in projs.values():
         if isinstance(q.plasticity, DiscreteSTDP):
             ops.append(Operation("synapses", q.name, "DiscreteSTDP: trace_pre, trace_post, "
@@ -583,8 +648,14 @@ def lower(net: Network, *, n_steps: int | None = None, freeze_inputs: bool = Fal
         if isinstance(pop, LIF):
             pops[pop.name] = _lower_lif(pop, net.dt, net.seed)
         elif isinstance(pop, RatePopulation):
+            rec = tuple(q.name for q in net.projections if q.source == q.target == pop.name)
             pops[pop.name] = RatePopPlan(pop.name, pop.n, pop.activation,
-                                         _ro(np.array(pop.bias, np.float64)), pop.every)
+                                         _ro(np.array(pop.bias, np.float64)), pop.every,
+                                         _ro(np.array(pop.init, np.float64)),
+                                         float(pop.temperature), pop.update, pop.max_sweeps,
+                                         None if pop.tol is None else float(pop.tol), rec)
+        elif isinstance(pop, FilteredRate):
+            pops[pop.name] = FilteredRatePlan(pop.name, pop.source, pop.n, float(pop.tau))
         elif isinstance(pop, RatePatterns):
             n_pat = pop.patterns.shape[0]
             rng = rng_for(net.seed, pop.name, "input")

@@ -16,7 +16,19 @@ from ._projections import (
                            OneToOne,
                            Projection,
 )
-from ._rate import ACTIVATIONS, BCM, BCMODE, Oja, RatePatterns, RatePopulation, Sanger
+from ._rate import (
+    ACTIVATIONS,
+    BCM,
+    BCMODE,
+    AntiHebbian,
+    FilteredRate,
+    Hebbian,
+    Oja,
+    OnlineHebbian,
+    RatePatterns,
+    RatePopulation,
+    Sanger,
+)
 from ._values import Normal, SIDist, Uniform
 
 __all__ = [
@@ -27,5 +39,6 @@ __all__ = [
     "SpikeMonitor", "StateMonitor", "RateMonitor", "WeightMonitor",
     "Uniform", "Normal", "SIDist", "steps_of", "STDP", "ResolvedSTDP", "DiscreteLIF",
     "DiscreteSTDP", "RatePopulation", "RatePatterns", "Oja", "Sanger", "BCM", "BCMODE",
+    "Hebbian", "AntiHebbian", "OnlineHebbian", "FilteredRate",
     "ACTIVATIONS",
 ]

@@ -27,15 +27,16 @@ from ._projections import (
     OneToOne,
     Projection,
 )
-from ._rate import BCM, BCMODE, Oja, RatePatterns, RatePopulation, Sanger
+from ._rate import BCM, BCMODE, RATE_RULES, FilteredRate, Hebbian, RatePatterns, RatePopulation
 from ._values import SIDist, Value
 
 __all__ = ["Network", "Population", "steps_of"]
 
 _DEFAULT_DT = 1e-4  # 0.1 ms, Brian2's default
-Population = Union[LIF, DiscreteLIF, RatePopulation, RatePatterns, PoissonInput,
+Population = Union[LIF, DiscreteLIF, RatePopulation, RatePatterns, FilteredRate, PoissonInput,
                    SpikeTrainInput]
-_POPULATIONS = (LIF, DiscreteLIF, RatePopulation, RatePatterns, PoissonInput, SpikeTrainInput)
+_POPULATIONS = (LIF, DiscreteLIF, RatePopulation, RatePatterns, FilteredRate, PoissonInput,
+                SpikeTrainInput)
 
 
 def steps_of(seconds: float | np.ndarray, dt: float) -> np.ndarray:
@@ -97,13 +98,15 @@ class Network(SpecBase):
         pops: dict[str, Population] = {}
         for p in self.populations:
             if not isinstance(p, _POPULATIONS):
-                raise fail(w, "populations", p, "contain LIF, DiscreteLIF, PoissonInput or "
-                           "SpikeTrainInput objects")
+                raise fail(w, "populations", p, "contain LIF, DiscreteLIF, PoissonInput, "
+                           "SpikeTrainInput, RatePopulation, RatePatterns or FilteredRate "
+                           "objects")
             if p.name in pops:
                 raise SpecError(f"{w}: two populations are named '{p.name}'; names must be "
                                 f"unique.")
             pops[p.name] = p
-            self._check_population(p)
+        for p in self.populations:
+            self._check_population(p, pops)
         weights: dict[str, Value] = {}
         object.__setattr__(self, "_plasticity", {})
         for proj in self.projections:
@@ -151,9 +154,18 @@ class Network(SpecBase):
         return dataclasses.replace(self, **changes)
 
     # -- checks across objects -------------------------------------------------------
-    def _check_population(self, p: Population) -> None:
+    def _check_population(self, p: Population, pops: Mapping[str, Population]) -> None:
         dt = self.dt
-        if isinstance(p, PoissonInput):
+        if isinstance(p, FilteredRate):
+            src = self._ref(p.where, "source", p.source, pops)
+            if not isinstance(src, (LIF, PoissonInput, SpikeTrainInput)):
+                raise SpecError(f"{p.where}: source '{src.name}' is a {type(src).__name__}; a "
+                                f"FilteredRate filters the spikes of a LIF, PoissonInput or "
+                                f"SpikeTrainInput population.")
+            if src.n != p.n:
+                raise fail(p.where, "n", p.n, f"equal the size of source '{src.name}' "
+                           f"({src.n})")
+        elif isinstance(p, PoissonInput):
             if p.max_rate * dt > 1:
                 raise fail(p.where, "rate", f"{p.max_rate:g} Hz",
                            f"be at most 1/dt = {1 / dt:g} Hz (one spike per step)")
@@ -185,6 +197,10 @@ class Network(SpecBase):
         if isinstance(src, DiscreteLIF):
             raise SpecError(f"{w}: source '{src.name}' is a DiscreteLIF, whose spikes cannot "
                             f"drive projections yet; it can only be a target.")
+        if isinstance(src, (RatePopulation, RatePatterns, FilteredRate)) and \
+                not isinstance(tgt, RatePopulation):
+            raise SpecError(f"{w}: source '{src.name}' is a {type(src).__name__}, which "
+                            f"emits rates, not spikes; it can only drive a RatePopulation.")
         port = tgt.port(proj.port)
         self._check_rule(proj, src, tgt)
         c = proj.connectivity
@@ -241,7 +257,7 @@ class Network(SpecBase):
             if others:
                 raise SpecError(f"{w}: '{tgt.name}' already learns through '{others[0]}'; a "
                                 f"DiscreteLIF takes at most one DiscreteSTDP projection.")
-        elif isinstance(rule, (Oja, Sanger, BCM, BCMODE)) or isinstance(tgt, RatePopulation):
+        elif isinstance(rule, RATE_RULES) or isinstance(tgt, RatePopulation):
             self._check_rate(proj, src, tgt)
         elif isinstance(rule, STDP) and not isinstance(tgt, LIF):
             raise SpecError(f"{w}: STDP needs a LIF target; use DiscreteSTDP for "
@@ -253,15 +269,25 @@ class Network(SpecBase):
         if not isinstance(tgt, RatePopulation):
             raise SpecError(f"{w}: {type(proj.plasticity).__name__} needs a RatePopulation "
                             f"target; '{tgt.name}' is a {type(tgt).__name__}.")
-        if not isinstance(src, RatePatterns):
-            raise SpecError(f"{w}: a RatePopulation takes input from RatePatterns (chains of "
-                            f"rate populations are not supported yet); '{src.name}' is a "
-                            f"{type(src).__name__}.")
-        if src.every != tgt.every:
+        if not isinstance(src, (RatePatterns, RatePopulation, FilteredRate)):
+            raise SpecError(f"{w}: a RatePopulation takes input from RatePatterns, "
+                            f"RatePopulation or FilteredRate sources; '{src.name}' is a "
+                            f"{type(src).__name__} (filter spikes with FilteredRate).")
+        if isinstance(src, (RatePatterns, RatePopulation)) and src.every != tgt.every:
             raise SpecError(f"{w}: source '{src.name}' updates every {src.every} steps and "
                             f"target '{tgt.name}' every {tgt.every}; they must be equal.")
-        if not isinstance(proj.connectivity, AllToAll):
-            raise SpecError(f"{w}: rate projections connect all-to-all (a dense W).")
+        if not isinstance(proj.connectivity, (AllToAll, DenseMatrix)):
+            raise SpecError(f"{w}: rate projections are dense: connect AllToAll or "
+                            f"DenseMatrix; got {type(proj.connectivity).__name__}.")
+        rule = proj.plasticity
+        if rule is not None and tgt.update == "async":
+            raise SpecError(f"{w}: '{tgt.name}' updates asynchronously (one unit at a time); "
+                            f"rate rules need update='sync'.")
+        if isinstance(rule, Hebbian):
+            if not isinstance(src, RatePatterns) or src.n != tgt.n:
+                raise SpecError(f"{w}: {type(rule).__name__} storage needs a RatePatterns "
+                                f"source of the target's size ({tgt.n}); '{src.name}' is a "
+                                f"{type(src).__name__} of {src.n}.")
         if isinstance(proj.delay, SIDist) or np.any(np.asarray(proj.delay) != 0):
             raise SpecError(f"{w}: rate projections take delay = 0.")
         if isinstance(proj.plasticity, (BCM, BCMODE)):
@@ -280,8 +306,16 @@ class Network(SpecBase):
                                 f"{', '.join(known) or 'none'}.{did_you_mean(m.projection, known)}")
             return
         pop = self._ref(w, "population", m.population, pops)
+        if isinstance(m, (SpikeMonitor, RateMonitor)) and isinstance(
+                pop, (RatePopulation, RatePatterns, FilteredRate)):
+            raise SpecError(f"{w}: '{pop.name}' is a {type(pop).__name__}, which does not "
+                            f"spike; record its 'y' with a StateMonitor.")
         if isinstance(m, StateMonitor):
-            if not isinstance(pop, (LIF, DiscreteLIF, RatePopulation)):
+            if "energy" in m.variables and isinstance(pop, RatePopulation) and not any(
+                    q.source == q.target == pop.name for q in self.projections):
+                raise SpecError(f"{w}: 'energy' of '{pop.name}' needs a recurrent projection "
+                                f"(source = target = '{pop.name}'); it has none.")
+            if not isinstance(pop, (LIF, DiscreteLIF, RatePopulation, FilteredRate)):
                 raise SpecError(f"{w}: population '{pop.name}' is a {type(pop).__name__}, "
                                 f"which has no state variables to record.")
             for var in m.variables:

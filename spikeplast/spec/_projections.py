@@ -12,7 +12,7 @@ from ..errors import SpecError
 from ._base import SpecBase, check_count, check_name, index_array
 from ._discrete import DiscreteSTDP
 from ._plasticity import STDP
-from ._rate import BCM, BCMODE, Oja, Sanger
+from ._rate import RATE_RULES, RateRule
 from ._values import Value, resolve_value
 
 __all__ = ["AllToAll", "OneToOne", "FixedProbability", "FixedInDegree", "FixedOutDegree",
@@ -153,14 +153,15 @@ class Projection(SpecBase):
     connectivity: Connectivity
     weight: Any = None
     delay: Any = 0.0
-    plasticity: STDP | DiscreteSTDP | Oja | Sanger | BCM | BCMODE | None = None
+    plasticity: STDP | DiscreteSTDP | RateRule | None = None
 
     def __post_init__(self) -> None:
         w = self.where
         if self.plasticity is not None and not isinstance(
-                self.plasticity, (STDP, DiscreteSTDP, Oja, Sanger, BCM, BCMODE)):
+                self.plasticity, (STDP, DiscreteSTDP, *RATE_RULES)):
             raise fail(w, "plasticity", self.plasticity,
-                       "be an STDP, DiscreteSTDP, Oja, Sanger, BCM or BCMODE rule, or None")
+                       "be an STDP, DiscreteSTDP, Oja, Sanger, BCM, BCMODE, Hebbian, "
+                       "AntiHebbian or OnlineHebbian rule, or None")
         check_name(w, "name", self.name)
         for f in ("source", "target", "port"):
             check_name(w, f, getattr(self, f))

@@ -16,16 +16,23 @@ import numpy as np
 from .._units import fail, frozen_array
 from ._base import InputPort, SpecBase, check_count, check_name, single_input_port
 
-__all__ = ["RatePopulation", "RatePatterns", "Oja", "Sanger", "BCM", "BCMODE", "ACTIVATIONS",
-           "RateRule"]
+__all__ = ["RatePopulation", "RatePatterns", "FilteredRate", "Oja", "Sanger", "BCM", "BCMODE",
+           "Hebbian", "AntiHebbian", "OnlineHebbian", "ACTIVATIONS", "RateRule", "RATE_RULES"]
 
 ACTIVATIONS = ("linear", "tanh", "sign", "sigmoid", "relu")
 ORDERS = ("in_order", "shuffled")
+UPDATES = ("sync", "async")
 
 
 @dataclass(frozen=True, kw_only=True, eq=False)
 class RatePopulation(SpecBase):
-    """``n`` rate units, ``y = activation(Σ W x + bias)``, updated every ``every`` steps.
+    """``n`` rate units, ``y = activation((Σ W x + bias) / temperature)``, updated every
+    ``every`` steps from the inputs of that update (for a rate source, including this
+    population itself, its ``y`` from before the update).
+
+    With a recurrent projection (source = target) this is a Hopfield network: ``init`` is
+    the probe, ``bias = −threshold``, and the energy is ``E = −½ yᵀ W y − bias·y`` (the
+    recurrent projections only).
 
     Args:
         name: population name.
@@ -33,6 +40,14 @@ class RatePopulation(SpecBase):
         activation: ``linear``, ``tanh``, ``sign`` (sign(0) = 0), ``sigmoid`` or ``relu``.
         bias: a number or one per unit (dimensionless).
         every: update period in steps (>= 1); inputs to it must have the same period.
+        init: the initial ``y`` (a number or one per unit).
+        temperature: ``T > 0`` dividing the input of ``tanh`` and ``sigmoid``.
+        update: ``sync`` (every unit at every update), or ``async``: one unit per update,
+            a sweep being ``n`` updates in a fresh random order per sweep drawn from the
+            network seed (canns reuses one order for every sweep; that is a defect).
+        max_sweeps: stop updating after this many sweeps (``None``: never stop).
+        tol: stop at convergence — after the first sweep whose total change
+            ``Σ|Δy|`` is ``<= tol`` (``None``: never). ``sweeps`` and ``converged`` report it.
     """
 
     name: str
@@ -40,6 +55,11 @@ class RatePopulation(SpecBase):
     activation: str = "linear"
     bias: Any = 0.0
     every: int = 1
+    init: Any = 0.0
+    temperature: float = 1.0
+    update: str = "sync"
+    max_sweeps: int | None = None
+    tol: float | None = None
 
     def __post_init__(self) -> None:
         w = self.where
@@ -48,13 +68,36 @@ class RatePopulation(SpecBase):
         check_count(w, "every", self.every)
         if self.activation not in ACTIVATIONS:
             raise fail(w, "activation", self.activation, f"be one of {', '.join(ACTIVATIONS)}")
-        b = np.asarray(self.bias, dtype=float)
-        if b.shape not in ((), (self.n,)) or not np.all(np.isfinite(b)):
-            raise fail(w, "bias", self.bias, f"be a finite number or {self.n} numbers")
-        self._set("bias", frozen_array(np.broadcast_to(b, (self.n,))))
+        for f in ("bias", "init"):
+            b = np.asarray(getattr(self, f), dtype=float) if _numeric(getattr(self, f)) \
+                else np.array(np.nan)
+            if b.shape not in ((), (self.n,)) or not np.all(np.isfinite(b)):
+                raise fail(w, f, getattr(self, f), f"be a finite number or {self.n} numbers")
+            self._set(f, frozen_array(np.broadcast_to(b, (self.n,))))
+        T = self.temperature
+        if isinstance(T, bool) or not isinstance(T, (int, float)) or not 0 < T < np.inf:
+            raise fail(w, "temperature", T, "be a number > 0")
+        if T != 1 and self.activation not in ("tanh", "sigmoid"):
+            raise fail(w, "temperature", T, f"be 1 for activation '{self.activation}' (it "
+                       "scales tanh and sigmoid only)")
+        if self.update not in UPDATES:
+            raise fail(w, "update", self.update, f"be one of {', '.join(UPDATES)}")
+        if self.max_sweeps is not None:
+            check_count(w, "max_sweeps", self.max_sweeps)
+        tol = self.tol
+        if tol is not None and (isinstance(tol, bool) or not isinstance(tol, (int, float))
+                                or not 0 <= tol < np.inf):
+            raise fail(w, "tol", tol, "be None or a number >= 0")
 
-    #: ``theta`` is the sliding threshold of a BCM rule onto this population (else 0)
-    variables = ("y", "theta")
+    #: ``theta``: the sliding threshold of a BCM rule onto this population (else 0);
+    #: ``energy``, ``sweeps`` (completed before stopping) and ``converged`` are one value
+    #: for the population, repeated per unit
+    variables = ("y", "theta", "energy", "sweeps", "converged")
+
+    @property
+    def stops(self) -> bool:
+        """Whether updates can stop (a sweep limit or a convergence test)."""
+        return self.max_sweeps is not None or self.tol is not None
 
     def port(self, name: str) -> InputPort:
         """The input port (its only one, ``"input"``)."""
@@ -97,6 +140,45 @@ class RatePatterns(SpecBase):
     @property
     def n(self) -> int:
         return int(self.patterns.shape[1])
+
+
+def _numeric(v: Any) -> bool:
+    try:
+        np.asarray(v, dtype=float)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+@dataclass(frozen=True, kw_only=True, eq=False)
+class FilteredRate(SpecBase):
+    """The low-pass filtered firing rate of a spiking population, as a rate source (Hz)::
+
+        dy/dt = −y/tau;   y += 1/tau at each spike of the same index of ``source``
+
+    (decay in ``groups``, spikes added in ``synapses``), so a rate population reading it
+    sees the rate estimate from the end of the previous step.
+
+    Args:
+        name: population name.
+        source: a LIF, PoissonInput or SpikeTrainInput population.
+        n: its size (checked against the source).
+        tau: the filter's time constant (time).
+    """
+
+    name: str
+    source: str
+    n: int
+    tau: Any
+
+    def __post_init__(self) -> None:
+        w = self.where
+        check_name(w, "name", self.name)
+        check_name(w, "source", self.source)
+        check_count(w, "n", self.n)
+        self._si("tau", "time", check=lambda a: np.ndim(a) == 0 and a > 0, must="be one time > 0")
+
+    variables = ("y",)
 
 
 @dataclass(frozen=True, kw_only=True, eq=False)
@@ -204,4 +286,58 @@ class BCMODE:
     normalize = False
 
 
-RateRule = Oja | Sanger | BCM | BCMODE
+@dataclass(frozen=True, kw_only=True, eq=False)
+class Hebbian:
+    """Hebbian storage (canns HebbianTrainer), one presented pattern x at a time::
+
+        t = x − ρ  (if subtract_mean; ρ = the mean of all entries of all the source's patterns)
+        W ← W + t tᵀ / P  (/P if normalize_by_patterns; P = the source's number of patterns)
+        diag(W) ← 0  (if zero_diagonal)
+
+    Summed over one presentation of the P patterns this is canns's one-shot update
+    (accumulated onto the existing W). The projection must come from a ``RatePatterns``
+    source onto a population of the same size; the rule learns only while the source
+    presents patterns. With ``normalize_by_patterns`` each pattern is stored with weight
+    1/P, so unlearning one pattern with the same setting removes it with weight 1 and
+    destroys the other memories: store and unlearn with ``normalize_by_patterns=False``
+    (and ``subtract_mean=False``) to forget a single pattern.
+    """
+
+    subtract_mean: bool = True
+    zero_diagonal: bool = True
+    normalize_by_patterns: bool = True
+
+    #: +1 stores (Hebbian), −1 unlearns (anti-Hebbian)
+    sign = 1.0
+    learning_rate = 0.0
+    normalize = False
+
+    def __post_init__(self) -> None:
+        for f in ("subtract_mean", "zero_diagonal", "normalize_by_patterns"):
+            if not isinstance(getattr(self, f), bool):
+                raise fail(type(self).__name__, f, getattr(self, f), "be True or False")
+
+
+@dataclass(frozen=True, kw_only=True, eq=False)
+class AntiHebbian(Hebbian):
+    """Anti-Hebbian unlearning (canns AntiHebbianTrainer): :class:`Hebbian` with
+    ``W ← W − t tᵀ / P``."""
+
+    sign = -1.0
+
+
+@dataclass(frozen=True, kw_only=True, eq=False)
+class OnlineHebbian:
+    """Plain online Hebb: ``W ← W + η y xᵀ`` per update (y from W before the update);
+    optional row normalisation as Oja's."""
+
+    learning_rate: float = 0.01
+    normalize: bool = False
+
+    def __post_init__(self) -> None:
+        _check_rule(self)
+
+
+RateRule = Oja | Sanger | BCM | BCMODE | Hebbian | OnlineHebbian
+#: the rules that update the dense W of a rate projection
+RATE_RULES = (Oja, Sanger, BCM, BCMODE, Hebbian, OnlineHebbian)

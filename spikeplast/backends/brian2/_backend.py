@@ -37,7 +37,15 @@ import numpy as np
 from ...errors import SimulationError, SpecError, UnsupportedFeature
 from ...lowering import Plan
 from ...results import Recording
-from ._model import Model, blocks, construct, run_values, shared_parameters, synapse_groups
+from ._model import (
+    Model,
+    blocks,
+    construct,
+    has_control,
+    run_values,
+    shared_parameters,
+    synapse_groups,
+)
 
 __all__ = ["Brian2Simulation", "build", "check", "default_cache_dir", "TARGETS"]
 
@@ -98,7 +106,7 @@ def structure_key(plan: Plan, n_steps: int) -> str:
             else:
                 h.update(repr(x).encode())
 
-    put("v5", brian2.__version__, plan.dt, n_steps)
+    put("v6", brian2.__version__, plan.dt, n_steps)
     for b in blocks(plan):
         put(b, sorted(shared_parameters(plan, b)))
     for name, p in plan.populations.items():
@@ -110,14 +118,17 @@ def structure_key(plan: Plan, n_steps: int) -> str:
         elif p.kind == "spiketrain":
             put(p.indices, p.steps)
         elif p.kind == "rate":
-            put(p.activation, p.every)
+            put(p.activation, p.every, p.update, p.recurrent, has_control(plan, p))
+        elif p.kind == "filtered":
+            put(p.source)
         elif p.kind == "patterns":  # their values are run_args of a TimedArray
             put(p.patterns.shape, p.sequence.size, p.every)
     for name, q in plan.projections.items():
         put(name, q.source, q.target, q.port, q.i, q.j)
         rule = q.plasticity  # the rule's kind and options shape the generated code
         put(type(rule).__name__, getattr(rule, "pairing", ""), getattr(rule, "dependence", ""),
-            getattr(rule, "normalize", None), getattr(rule, "w_bound", 0) > 0)
+            getattr(rule, "normalize", None), getattr(rule, "w_bound", 0) > 0,
+            getattr(rule, "zero_diagonal", None))
     for g in synapse_groups(plan):
         # Brian2 builds a different spike queue when every delay of a pathway is equal: a
         # binary built for equal delays ignores unequal ones passed through run_args
@@ -237,7 +248,7 @@ def _generate_and_compile(plan: Plan, n_steps: int, directory: Path) -> _Project
 
     tic = time.perf_counter()
     with _brian2_device("cpp_standalone", directory=None, build_on_run=False) as dev:
-        model = construct(plan, b2)
+        model = construct(plan, b2, n_steps)
         if any(p.kind == "poisson" for p in plan.populations.values()):
             b2.seed(plan.seed)
         net = b2.Network(model.objects, name="network")
@@ -375,7 +386,7 @@ class Brian2Simulation:
         self.timings["build"] = time.perf_counter() - tic
         self.timings["compile"] = project.compile_seconds if built else 0.0
         tic = time.perf_counter()
-        values = [v for _, _, v in run_values(self.plan)]
+        values = [v for _, _, v in run_values(self.plan, n_steps)]
         out, sim_time, wall = _run_project(project, values)
         self.timings["run"] = sim_time
         self.timings["run_process"] = wall
@@ -390,8 +401,8 @@ class Brian2Simulation:
             old_target = b2.prefs.codegen.target
             b2.prefs.codegen.target = self.target
             try:
-                model = construct(self.plan, b2)
-                for var, (_, _, value) in zip(model.values, run_values(self.plan)):
+                model = construct(self.plan, b2, n_steps)
+                for var, (_, _, value) in zip(model.values, run_values(self.plan, n_steps)):
                     var.set_value(np.asarray(value, dtype=var.dtype))
                 if any(p.kind == "poisson" for p in self.plan.populations.values()):
                     b2.seed(self.plan.seed)

@@ -27,8 +27,18 @@ from typing import Any
 
 import numpy as np
 
-from ...lowering import NeuronPlan, Plan, PoissonPlan, RatePatternsPlan, RatePopPlan, SpikeTrainPlan
-from ...spec import BCM, BCMODE, DiscreteSTDP, ResolvedSTDP
+from ...lowering import (
+    FilteredRatePlan,
+    NeuronPlan,
+    Plan,
+    PoissonPlan,
+    RatePatternsPlan,
+    RatePopPlan,
+    SpikeTrainPlan,
+    async_order,
+    hebbian_constants,
+)
+from ...spec import BCM, BCMODE, DiscreteSTDP, Hebbian, ResolvedSTDP
 
 __all__ = ["Model", "Block", "SynapseGroup", "blocks", "synapse_groups", "construct",
            "neuron_equations", "run_values", "shared_parameters"]
@@ -227,7 +237,7 @@ def neuron_equations(plan: Plan, block: Block) -> str:
     return "\n".join(lines)
 
 
-def run_values(plan: Plan) -> list[tuple[str, str, np.ndarray]]:
+def run_values(plan: Plan, n_steps: int) -> list[tuple[str, str, np.ndarray]]:
     """Every value set before a run, as ``(brian2 object name, variable, SI array)``.
 
     The order is the order of the project's run-time inputs; only the plan is needed,
@@ -262,6 +272,19 @@ def run_values(plan: Plan) -> list[tuple[str, str, np.ndarray]]:
             out.append((f"pop_{name}", "alpha", np.array([
                 (1.0 / rule.threshold_tau if rule.threshold_tau > 0 else 1.0)
                 if isinstance(rule, BCM) else (rule.dt / rule.tau_theta if rule else 0.0)])))
+            out.append((f"pop_{name}", "y", pop.init))
+            out.append((f"pop_{name}", "invT", np.array([1.0 / pop.temperature])))
+            if has_control(plan, pop):
+                out += [(f"ctl_{name}", k, np.array([v])) for k, v in (
+                    ("go", 1.0), ("tol", -1.0 if pop.tol is None else pop.tol),
+                    ("maxsw", float(min(pop.max_sweeps or 2**31 - 1, 2**31 - 1))),
+                    ("nsweep", float(pop.sweep)))]
+            if pop.update == "async":
+                out.append((f"order_{name}", "values",
+                            async_order(plan.seed, pop, n_steps // pop.every + 1)))
+        elif isinstance(pop, FilteredRatePlan):
+            out += [(f"pop_{name}", "tau", np.array([pop.tau])),
+                    (f"pop_{name}", "inc", np.array([1.0 / pop.tau]))]
     for q in plan.projections.values():
         if q.port_kind == "rate":  # weight element e = post * n_pre + pre
             w = np.zeros(q.n_post * q.n_pre)
@@ -274,6 +297,16 @@ def run_values(plan: Plan) -> list[tuple[str, str, np.ndarray]]:
                 ("rdtw", r.dt / r.tau_w if isinstance(r, BCMODE) else 0.0))]
             out.append((f"pop_{q.target}", f"scale_{q.name}",
                         np.array([r.resist_scale if isinstance(r, BCMODE) else 1.0])))
+            if isinstance(r, Hebbian):
+                src = plan.populations[q.source]
+                c = hebbian_constants(r, src)
+                out += [(f"wmatrix_{q.name}", "rho", np.array([c["rho"]])),
+                        (f"wmatrix_{q.name}", "gain", np.array([c["gain"]])),
+                        (f"wmatrix_{q.name}", "offd",
+                         (np.repeat(np.arange(q.n_post), q.n_pre)
+                          != np.tile(np.arange(q.n_pre), q.n_post)).astype(float)),
+                        (f"wmatrix_{q.name}", "tend", np.array([
+                            (src.sequence.size - 0.5) * src.every * plan.dt]))]
     for g in synapse_groups(plan):
         qs = [plan.projections[m[0]] for m in g.members]
         out.append((g.name, "w", np.concatenate([q.w for q in qs])))
@@ -308,7 +341,7 @@ class Model:
     weight_mons: dict[str, Any] = field(default_factory=dict)
 
 
-def construct(plan: Plan, b2: Any) -> Model:
+def construct(plan: Plan, b2: Any, n_steps: int) -> Model:
     """Build the Brian2 objects of ``plan`` (inside whatever device is active)."""
     m = Model()
     dt = plan.dt * b2.second
@@ -338,7 +371,7 @@ def construct(plan: Plan, b2: Any) -> Model:
         g.thresholder["spike"].when, g.thresholder["spike"].order = "after_synapses", 3
         groups[f"pop_{d.name}"] = owners[f"pop_{d.name}"] = m.views[d.name] = g
         m.objects.append(g)
-    _construct_rates(plan, b2, m, owners, clock_every)
+    _construct_rates(plan, b2, m, owners, clock_every, n_steps)
     for name, pop in plan.populations.items():
         if isinstance(pop, PoissonPlan):
             if pop.rates.shape[0] == 1:
@@ -410,7 +443,7 @@ def construct(plan: Plan, b2: Any) -> Model:
             m.synapses[sg.name], "w", record=(mem[1] + wm.synapses).astype(np.int32),
             when="start", clock=clock_every(wm.every), name=f"weights_{mon}")
     m.values = [TimedValues(_Named(o)) if isinstance(owners[o], b2.TimedArray)
-                else owners[o].variables[v] for o, v, _ in run_values(plan)]
+                else owners[o].variables[v] for o, v, _ in run_values(plan, n_steps)]
     m.objects += [*m.spike_mons.values(), *m.rate_mons.values(), *m.state_mons.values(),
                   *m.weight_mons.values()]
     return m
@@ -439,16 +472,27 @@ class TimedValues:
         """Nothing to do at runtime: the TimedArray was built with these values."""
 
 
+def has_control(plan: Plan, r: RatePopPlan) -> bool:
+    """Whether a rate population needs its control group: stopping, asynchronous
+    updates, or a monitor of its energy, sweeps or convergence."""
+    watched = any(m.population == r.name and set(m.variables) - {"y", "theta"}
+                  for m in plan.state_monitors.values())
+    return r.stops or r.update == "async" or watched
+
+
 def _construct_rates(plan: Plan, b2: Any, m: Model, owners: dict[str, Any],
-                     clock_every: Any) -> None:
-    """Rate populations, pattern inputs and rules, as Brian2 groups updated in the
-    ``groups`` slot (same order as the JAX backend).
+                     clock_every: Any, n_steps: int) -> None:
+    """Rate populations, pattern inputs, filters and rules, as Brian2 groups updated in
+    the ``groups`` slot (same order as the JAX backend).
 
     Each weight matrix is a NeuronGroup of elements ``e = post·n_pre + pre`` whose ``x`` and
     ``y`` are linked to the input and output; summed variables give ``W x``, Sanger's
     ``Σ_{k≤i} y_k W_kj`` (Synapses from element (k, j) to (i, j), k ≤ i) and row norms.
     Order per update: inputs (``start``); ``w·x`` (groups, −1), ``h = Σ w·x`` (0); ``y`` (1);
-    Sanger's ``y·w`` (2) and sum (3); rule (4); row norms (5); normalisation (6).
+    Sanger's ``y·w`` (2) and sum (3); rule (4); row norms (5); normalisation (6); θ (7);
+    ``Σ|Δy|`` (8) and the control group's sweep bookkeeping (9). A control group (one
+    element) holds ``go`` (updates still running), the sweep count, convergence, and the
+    energy, summed at ``start`` before the monitors record.
     """
     for name, pop in plan.populations.items():
         if isinstance(pop, RatePatternsPlan):
@@ -461,37 +505,75 @@ def _construct_rates(plan: Plan, b2: Any, m: Model, owners: dict[str, Any],
                             dt=pop.every * plan.dt * b2.second, name=f"present_{name}")
             owners[f"pop_{name}"] = m.views[name] = g
             m.objects.append(g)
+    for f in plan.filtered():
+        g = b2.NeuronGroup(f.n, "dy/dt = -y/tau : 1\ntau : second (shared, constant)\n"
+                           "inc : 1 (shared, constant)", method="exact",
+                           clock=clock_every(1), name=f"pop_{f.name}", namespace={})
+        syn = b2.Synapses(m.views[f.source], g, on_pre="y_post += inc_post",
+                          name=f"spikes_to_{f.name}", clock=clock_every(1), namespace={})
+        syn.connect(j="i")
+        owners[f"pop_{f.name}"] = m.views[f.name] = g
+        m.objects += [g, syn]
     for r in plan.rate():
         inputs = rate_inputs(plan, r.name)
         k = r.every
-        model = "\n".join(["y : 1", "theta : 1", "bias : 1 (constant)",
-                            "alpha : 1 (shared, constant)"]
+        ctl = has_control(plan, r)
+        go = "go" if ctl else "1"
+        model = "\n".join(["y : 1", "theta : 1", "bias : 1 (constant)", "ynew : 1", "dy : 1",
+                            "alpha : 1 (shared, constant)", "invT : 1 (shared, constant)"]
                            + [f"h_{p} : 1" for p in inputs] + [f"n2_{p} : 1" for p in inputs]
-                           + [f"scale_{p} : 1 (shared, constant)" for p in inputs])
+                           + [f"scale_{p} : 1 (shared, constant)" for p in inputs]
+                           + ([f"{v} : 1 (linked)" for v in ("go", "energy", "sweeps",
+                                                              "converged")] if ctl else []))
+        namespace: dict[str, Any] = {}
+        if r.update == "async":
+            order = async_order(plan.seed, r, n_steps // k + 1)
+            ta = b2.TimedArray(order.astype(np.float64), dt=k * plan.dt * b2.second,
+                               name=f"order_{r.name}")
+            owners[f"order_{r.name}"] = namespace[f"order_{r.name}"] = ta
         out = b2.NeuronGroup(r.n, model, name=f"pop_{r.name}", clock=clock_every(k),
-                             namespace={})
+                             namespace=namespace)
         u = " + ".join(["bias"] + [f"scale_{p}*h_{p}" for p in inputs])
-        out.run_regularly(f"y = {ACTIVATION_CODE[r.activation].replace('u', f'({u})')}",
-                          when="groups", order=1, name=f"rate_{r.name}")
+        fy = ACTIVATION_CODE[r.activation].replace("u", f"(({u})*invT)")
+        if r.update == "async":  # sel is 1 for the unit of this update only
+            sel = f"int(abs(i - order_{r.name}(t)) < 0.5)"
+            fy = f"{sel}*{fy} + (1 - {sel})*y"
+        code = f"y = {fy}" if not ctl else (
+            f"ynew = {fy}\ndy = go*abs(ynew - y)\ny = go*ynew + (1 - go)*y")
+        out.run_regularly(code, when="groups", order=1, name=f"rate_{r.name}")
         owners[f"pop_{r.name}"] = m.views[r.name] = out
         m.objects.append(out)
+        if ctl:
+            _control_group(plan, b2, m, owners, clock_every, r, out)
         for p in inputs:
             q = plan.projections[p]
             rule = type(q.plasticity).__name__ if q.plasticity is not None else ""
             n_el = q.n_post * q.n_pre
             post_of = np.repeat(np.arange(q.n_post), q.n_pre)
             pre_of = np.tile(np.arange(q.n_pre), q.n_post)
-            wg = b2.NeuronGroup(n_el, "w : 1\nlt : 1\nwx : 1\nyw : 1\n"
-                                "lr : 1 (shared, constant)\nwclip : 1 (shared, constant)\n"
-                                "wb : 1 (shared, constant)\nwd : 1 (shared, constant)\n"
-                                "rdtw : 1 (shared, constant)\n"
-                                "x : 1 (linked)\ny : 1 (linked)\nn2 : 1 (linked)\n"
-                                "theta : 1 (linked)",
-                                name=f"wmatrix_{p}", clock=clock_every(k), namespace={})
-            wg.x = b2.linked_var(m.views[q.source], "x", index=pre_of)
+            hebb = rule in ("Hebbian", "AntiHebbian")
+            extra = (["xq : 1 (linked)", "rho : 1 (shared, constant)",
+                      "gain : 1 (shared, constant)", "offd : 1 (constant)",
+                      "tend : second (shared, constant)"] if hebb else []) + (
+                ["go : 1 (linked)"] if ctl else []) + (
+                ["wxy : 1"] if p in r.recurrent and ctl else [])
+            wg = b2.NeuronGroup(n_el, "\n".join([
+                "w : 1", "lt : 1", "wx : 1", "yw : 1", "lr : 1 (shared, constant)",
+                "wclip : 1 (shared, constant)", "wb : 1 (shared, constant)",
+                "wd : 1 (shared, constant)", "rdtw : 1 (shared, constant)",
+                "x : 1 (linked)", "y : 1 (linked)", "n2 : 1 (linked)", "theta : 1 (linked)",
+                *extra]), name=f"wmatrix_{p}", clock=clock_every(k), namespace={})
+            source = m.views[q.source]
+            xvar = "x" if isinstance(plan.populations[q.source], RatePatternsPlan) else "y"
+            wg.x = b2.linked_var(source, xvar, index=pre_of)
             wg.y = b2.linked_var(out, "y", index=post_of)
             wg.n2 = b2.linked_var(out, f"n2_{p}", index=post_of)
             wg.theta = b2.linked_var(out, "theta", index=post_of)
+            if hebb:
+                wg.xq = b2.linked_var(source, xvar, index=post_of)
+            if ctl:
+                wg.go = b2.linked_var(owners[f"ctl_{r.name}"], "go",
+                                      index=np.zeros(n_el, np.int64))
             owners[f"wmatrix_{p}"] = wg
             # Synapses cannot read linked variables: the products are stored first
             wg.run_regularly("wx = w*x", when="groups", order=-1, name=f"wx_{p}")
@@ -500,6 +582,14 @@ def _construct_rates(plan: Plan, b2: Any, m: Model, owners: dict[str, Any],
             dot.connect(i=np.arange(n_el), j=post_of)
             _order(dot, 0)
             m.objects += [wg, dot]
+            if p in r.recurrent and ctl:  # the energy's Σ w y_i y_j, at start
+                wg.run_regularly("wxy = w*x*y", when="start", order=-3, name=f"wxy_{p}")
+                e = b2.Synapses(wg, owners[f"ctl_{r.name}"], f"Ew_{p}_post = wxy_pre : 1 "
+                                "(summed)", name=f"energy_{p}", clock=clock_every(k),
+                                namespace={})
+                e.connect(i=np.arange(n_el), j=np.zeros(n_el, np.int32))
+                _order(e, -2, "start")
+                m.objects.append(e)
             if rule == "Sanger":
                 wg.run_regularly("yw = y*w", when="groups", order=2, name=f"yw_{p}")
                 lt = b2.Synapses(wg, wg, "lt_post = yw_pre : 1 (summed)", name=f"lt_{p}",
@@ -510,34 +600,77 @@ def _construct_rates(plan: Plan, b2: Any, m: Model, owners: dict[str, Any],
                            j=(ii[:, None] * q.n_pre + cols).ravel().astype(np.int32))
                 _order(lt, 3)
                 m.objects.append(lt)
-                wg.run_regularly("w = w + lr*(y*x - y*lt)", when="groups", order=4,
+                wg.run_regularly(f"w = w + {go}*lr*(y*x - y*lt)", when="groups", order=4,
                                  name=f"sanger_{p}")
             elif rule == "BCM":  # θ is updated after every weight, from the old θ
-                wg.run_regularly("w = clip(w + lr*((y*(y - theta))*x), -wclip, wclip)",
+                wg.run_regularly(f"w = clip(w + {go}*lr*((y*(y - theta))*x), -wclip, wclip)",
                                  when="groups", order=4, name=f"bcm_{p}")
-                out.run_regularly("theta = theta + alpha*(y*y - theta)", when="groups",
+                out.run_regularly(f"theta = theta + {go}*alpha*(y*y - theta)", when="groups",
                                   order=7, name=f"theta_{r.name}")
             elif rule == "BCMODE":
                 bound = "*(wb - abs(w))" if q.plasticity.w_bound > 0 else ""
-                wg.run_regularly(f"w = w + (((y*(y - theta))/(theta + 1e-7))*x{bound} - wd*w)"
-                                 f"*rdtw", when="groups", order=4, name=f"bcmode_{p}")
-                out.run_regularly("theta = theta + (y*y - theta)*alpha", when="groups",
+                wg.run_regularly(f"w = w + {go}*(((y*(y - theta))/(theta + 1e-7))*x{bound} - "
+                                 f"wd*w)*rdtw", when="groups", order=4, name=f"bcmode_{p}")
+                out.run_regularly(f"theta = theta + {go}*(y*y - theta)*alpha", when="groups",
                                   order=7, name=f"theta_{r.name}")
             elif rule == "Oja":
-                wg.run_regularly("w = w + lr*(y*x - y**2*w)", when="groups", order=4,
+                wg.run_regularly(f"w = w + {go}*lr*(y*x - y**2*w)", when="groups", order=4,
                                  name=f"oja_{p}")
+            elif rule == "OnlineHebbian":
+                wg.run_regularly(f"w = w + {go}*lr*(y*x)", when="groups", order=4,
+                                 name=f"hebb_{p}")
+            elif hebb:  # storage of the presented pattern while the source presents
+                diag = "offd*" if q.plasticity.zero_diagonal else ""
+                wg.run_regularly(f"w = {diag}(w + ({go}*gain*int(t < tend))*((xq - rho)*"
+                                 f"(x - rho)))", when="groups", order=4, name=f"store_{p}")
             if rule and q.plasticity.normalize:
                 norm = b2.Synapses(wg, out, f"n2_{p}_post = w_pre**2 : 1 (summed)",
                                    name=f"norm_{p}", clock=clock_every(k), namespace={})
                 norm.connect(i=np.arange(n_el), j=post_of)
                 _order(norm, 5)
                 m.objects.append(norm)
-                wg.run_regularly("w = w / (sqrt(n2)*int(sqrt(n2) >= 1e-10) + "
-                                 "int(sqrt(n2) < 1e-10))", when="groups", order=6,
+                scaled = "w / (sqrt(n2)*int(sqrt(n2) >= 1e-10) + int(sqrt(n2) < 1e-10))"
+                wg.run_regularly(f"w = {scaled}" if not ctl else
+                                 f"w = go*{scaled} + (1 - go)*w", when="groups", order=6,
                                  name=f"normalize_{p}")
 
 
-def _order(synapses: Any, order: int) -> None:
-    """Run a Synapses object's summed-variable update at ('groups', order)."""
+def _control_group(plan: Plan, b2: Any, m: Model, owners: dict[str, Any], clock_every: Any,
+                   r: RatePopPlan, out: Any) -> None:
+    """One element per rate population: ``go``, sweeps, convergence, energy."""
+    rec = [f"Ew_{p} : 1" for p in r.recurrent]
+    energy = " + ".join(f"Ew_{p}" for p in r.recurrent) or "0"
+    ctl = b2.NeuronGroup(1, "\n".join([
+        "go : 1", "acc : 1", "endsw : 1", "sweeps : 1", "converged : 1", "chg : 1", "Eb : 1",
+        "energy : 1",
+        "tol : 1 (constant)", "maxsw : 1 (constant)", "nsweep : 1 (constant)", *rec]),
+        clock=clock_every(r.every), name=f"ctl_{r.name}", namespace={})
+    owners[f"ctl_{r.name}"] = ctl
+    zeros = np.zeros(r.n, np.int64)
+    for v in ("go", "energy", "sweeps", "converged"):
+        setattr(out, v, b2.linked_var(ctl, v, index=zeros))
+    change = b2.Synapses(out, ctl, "chg_post = dy_pre : 1 (summed)", name=f"change_{r.name}",
+                         clock=clock_every(r.every), namespace={})
+    change.connect(i=np.arange(r.n), j=zeros)
+    _order(change, 8)
+    bias = b2.Synapses(out, ctl, "Eb_post = bias_pre*y_pre : 1 (summed)",
+                       name=f"bias_energy_{r.name}", clock=clock_every(r.every), namespace={})
+    bias.connect(i=np.arange(r.n), j=zeros)
+    _order(bias, -2, "start")
+    ctl.run_regularly(f"energy = -0.5*({energy}) - Eb", when="start", order=-1,
+                      name=f"energy_{r.name}")
+    ctl.run_regularly("acc = acc + go*chg\n"
+                      "endsw = go*int((int(t/dt + 0.5) % int(nsweep + 0.5)) == "
+                      "int(nsweep + 0.5) - 1)\n"
+                      "sweeps = sweeps + endsw\n"
+                      "converged = int(converged > 0.5 or (endsw > 0.5 and acc <= tol))\n"
+                      "acc = acc*(1 - endsw)\n"
+                      "go = int(converged < 0.5 and sweeps < maxsw - 0.5)",
+                      when="groups", order=9, name=f"sweeps_{r.name}")
+    m.objects += [ctl, change, bias]
+
+
+def _order(synapses: Any, order: int, when: str = "groups") -> None:
+    """Run a Synapses object's summed-variable update at (``when``, order)."""
     for updater in synapses.summed_updaters.values():
-        updater.when, updater.order = "groups", order
+        updater.when, updater.order = when, order

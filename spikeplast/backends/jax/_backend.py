@@ -35,12 +35,15 @@ import numpy as np
 from ...errors import SimulationError, SpecError
 from ...lowering import (
     DiscretePlan,
+    FilteredRatePlan,
     NeuronPlan,
     Plan,
     PoissonPlan,
     RatePatternsPlan,
     RatePopPlan,
     SpikeTrainPlan,
+    async_order,
+    hebbian_constants,
 )
 from ...results import Recording
 from ...spec import DiscreteSTDP, ResolvedSTDP
@@ -121,15 +124,26 @@ class _Discrete:
 
 
 @dataclass(frozen=True)
+class _Filtered:
+    """A spike-rate filter of ``source`` (a part or a train), read like a dense source."""
+
+    name: str
+    source: str
+    source_is_train: bool
+    n_pre: int
+
+
+@dataclass(frozen=True)
 class _RateIn:
     """One projection into a rate population: dense W in the state, optional rule."""
 
     name: str
     source: str
     from_patterns: bool
-    rule: str  # "", "oja", "sanger", "bcm" or "bcmode"
+    rule: str  # "", "oja", "sanger", "bcm", "bcmode", "online" or "hebbian"
     normalize: bool
     bounded: bool = False  # BCMODE with w_bound > 0
+    zero_diagonal: bool = False  # Hebbian storage
 
 
 @dataclass(frozen=True)
@@ -139,6 +153,13 @@ class _Rate:
     activation: str
     every: int
     inputs: tuple[_RateIn, ...]
+    update: str  # "sync" or "async"
+    scaled: bool  # a temperature other than 1
+    recurrent: tuple[str, ...]
+
+    @property
+    def sweep(self) -> int:
+        return self.n if self.update == "async" else 1
 
 
 @dataclass(frozen=True)
@@ -174,6 +195,7 @@ class _Config:
     history: int  # H: steps of compacted spikes kept for delayed plastic synapses
     back: int  # steps of spike-train look-back for delayed plastic synapses
     discrete: tuple[_Discrete, ...]
+    filtered: tuple[_Filtered, ...]
     rates: tuple[_Rate, ...]
     state_mons: tuple[_StateMon, ...]
     weight_mons: tuple[_WeightMon, ...]
@@ -349,6 +371,7 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
             return buf, st
 
         part_of = {q.name: q for q in cfg.parts}
+        rate_of = {r.name: r for r in cfg.rates}
 
         def activate(kind: str, h: Array) -> Array:
             if kind == "tanh":
@@ -361,35 +384,58 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
                 return jnp.maximum(h, 0.0)
             return h
 
-        def rate_update(r: _Rate, pops: dict, dense: dict, t: Array) -> tuple[dict, dict]:
-            """One synchronous update of a rate population and the rules of its inputs
-            (RULES.md): y from W before the update, then each rule changes its W."""
+        def rate_input(inp: _RateIn, pops_: dict, u: Array) -> tuple[Array, Array]:
+            """The input vector of a rate projection at update ``u``, and whether its
+            source is live (patterns: still presenting; other sources: always)."""
+            if not inp.from_patterns:
+                return pops_[inp.source]["y"], jnp.bool_(True)
+            prm = params["patterns"][inp.source]
+            seq = prm["sequence"]
+            live = u < seq.shape[0]
+            row = prm["patterns"][seq[jnp.minimum(u, seq.shape[0] - 1)]]
+            return jnp.where(live, row, 0.0), live
+
+        def energy(r: _Rate, pops_: dict, dense_: dict) -> Array:
+            """``E = −½ yᵀ W y − bias·y`` over the recurrent projections."""
+            y = pops_[r.name]["y"]
+            wy = sum((dense_[q]["W"] @ y for q in r.recurrent), jnp.zeros_like(y))
+            return -0.5 * jnp.dot(y, wy) - jnp.dot(params["rate"][r.name]["bias"], y)
+
+        def rate_update(r: _Rate, pops: dict, dense: dict, t: Array, local: Array
+                        ) -> tuple[dict, dict]:
+            """One update of a rate population and the rules of its inputs (RULES.md): y
+            from W before the update, then each rule changes its W; sweeps and
+            convergence are counted, and a stopped population no longer updates."""
+            prm = params["rate"][r.name]
+
             def update(args: tuple) -> tuple:
                 pops_, dense_ = args
                 dense_ = dict(dense_)
-                xs = {}
+                st = pops_[r.name]
+                u = t // r.every
+                xs, live = {}, {}
                 for inp in r.inputs:
-                    if inp.from_patterns:
-                        prm = params["patterns"][inp.source]
-                        u = t // r.every
-                        seq = prm["sequence"]
-                        row = prm["patterns"][seq[jnp.minimum(u, seq.shape[0] - 1)]]
-                        xs[inp.name] = jnp.where(u < seq.shape[0], row, 0.0)
-                    else:
-                        xs[inp.name] = pops_[inp.source]["y"]
-                h = params["rate"][r.name]["bias"]
-                for inp in r.inputs:
-                    wx = dense_[inp.name]["W"] @ xs[inp.name]
-                    h = h + (params["dense"][inp.name]["scale"] * wx if inp.rule == "bcmode"
-                             else wx)
-                y = activate(r.activation, h)
-                theta = pops_[r.name]["theta"]  # the threshold before this update
+                    xs[inp.name], live[inp.name] = rate_input(inp, pops_, u)
+                if r.update == "async":  # one unit: its row of every W only
+                    k = data["order"][r.name][local]
+                    h = prm["bias"][k]
+                    for inp in r.inputs:
+                        h = h + dense_[inp.name]["W"][k] @ xs[inp.name]
+                    y = st["y"].at[k].set(activate(r.activation, h * prm["inv_T"]))
+                else:
+                    h = prm["bias"]
+                    for inp in r.inputs:
+                        wx = dense_[inp.name]["W"] @ xs[inp.name]
+                        h = h + (params["dense"][inp.name]["scale"] * wx
+                                 if inp.rule == "bcmode" else wx)
+                    y = activate(r.activation, h * prm["inv_T"] if r.scaled else h)
+                theta = st["theta"]  # the threshold before this update
                 new_theta = theta
                 for inp in r.inputs:
                     if not inp.rule:
                         continue
-                    W, x, lr = dense_[inp.name]["W"], xs[inp.name], params["dense"][inp.name]["lr"]
-                    rp = params["dense"][inp.name]
+                    W, x, rp = dense_[inp.name]["W"], xs[inp.name], params["dense"][inp.name]
+                    lr = rp["lr"]
                     if inp.rule == "bcm":  # canns: W before, old θ, clip, then θ
                         W = jnp.clip(W + lr * jnp.outer(y * (y - theta), x), -rp["w_clip"],
                                      rp["w_clip"])
@@ -403,20 +449,34 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
                         new_theta = theta + (y * y - theta) * rp["rdt_theta"]
                     elif inp.rule == "oja":
                         W = W + lr * (jnp.outer(y, x) - (y * y)[:, None] * W)
-                    else:  # sanger: lower triangle of y yᵀ, diagonal included
+                    elif inp.rule == "sanger":  # lower triangle of y yᵀ, diagonal included
                         W = W + lr * (jnp.outer(y, x) - jnp.tril(jnp.outer(y, y)) @ W)
+                    elif inp.rule == "online":
+                        W = W + lr * jnp.outer(y, x)
+                    else:  # hebbian storage of the presented pattern, while presenting
+                        c = x - rp["rho"]
+                        W = W + jnp.where(live[inp.name], rp["gain"], 0.0) * jnp.outer(c, c)
+                        if inp.zero_diagonal:
+                            W = W - jnp.diag(jnp.diag(W))
                     if inp.normalize:
                         norm = jnp.sqrt(jnp.sum(W * W, axis=1, keepdims=True))
                         W = jnp.where(norm >= 1e-10, W / jnp.where(norm > 0, norm, 1.0), W)
                     dense_[inp.name] = {"W": W}
-                return {"y": y, "theta": new_theta}, dense_
+                acc = st["acc"] + jnp.sum(jnp.abs(y - st["y"]))
+                end = (u + 1) % r.sweep == 0  # the last update of a sweep
+                return {"y": y, "theta": new_theta, "acc": jnp.where(end, 0.0, acc).astype(fdt),
+                        "sweeps": st["sweeps"] + end.astype(jnp.int32),
+                        "converged": (st["converged"] | (end & (acc <= prm["tol"]))
+                                      ).astype(jnp.int32)}, dense_
 
-            if r.every == 1:
-                return update((pops, dense))
-            return jax.lax.cond(t % r.every == 0, update,
-                                lambda a: (dict(a[0][r.name]), a[1]), (pops, dense))
+            st = pops[r.name]
+            go = (st["converged"] == 0) & (st["sweeps"] < prm["max_sweeps"])
+            if r.every > 1:
+                go = go & (t % r.every == 0)
+            return jax.lax.cond(go, update, lambda a: (dict(a[0][r.name]), a[1]), (pops, dense))
 
-        def presynaptic(d: _Discrete, idx: Array, n_spk: Array, local: Array) -> Array:
+        def presynaptic(d: _Discrete | _Filtered, idx: Array, n_spk: Array, local: Array
+                        ) -> Array:
             """This step's spikes of a dense projection's source as a 0/1 vector."""
             if d.source_is_train:
                 csr = data["trains"][d.source]
@@ -447,10 +507,18 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
                     return write(buf)
                 return jax.lax.cond(t % mon.every == 0, write, lambda b: b, buf)
 
+            def variable(pop: str, v: str) -> Array:
+                """A state variable, per unit (population scalars repeated)."""
+                if v == "energy":
+                    a = energy(rate_of[pop], pops, carry["dense"])
+                else:
+                    a = pops[pop][v]
+                return jnp.broadcast_to(a, (rate_of[pop].n,)) if a.ndim == 0 else a
+
             for mon in cfg.state_mons:
                 ix = params["mon_idx"][mon.name]
                 recs[mon.name] = record(recs[mon.name], mon, lambda mon=mon, ix=ix: jnp.stack(
-                    [pops[mon.pop][v][ix] for v in mon.variables]))
+                    [variable(mon.pop, v)[ix].astype(fdt) for v in mon.variables]))
             for mon in cfg.weight_mons:
                 if mon.plastic in carry["dense"]:
                     source = carry["dense"][mon.plastic]["W"].reshape(-1)
@@ -478,8 +546,10 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
                                     **{f"x{k}": x for k, x in enumerate(xs)}}
             # rate populations: synchronous update from their inputs of this update
             dense = dict(carry["dense"])
+            for f in cfg.filtered:
+                new_pops[f.name] = {"y": pops[f.name]["y"] * params["filtered"][f.name]["decay"]}
             for r in cfg.rates:
-                new_pops[r.name], dense = rate_update(r, pops, dense, t)
+                new_pops[r.name], dense = rate_update(r, pops, dense, t, local)
             # synapses: compact, deliver, apply what is due now
             out: dict[str, Any] = {}
             buf = carry["buf"] if D > 1 else jnp.zeros(M + 1, fdt)
@@ -557,6 +627,11 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
                     for k in range(len(p.kinds)):
                         o = p.offset + k * p.n
                         new_pops[p.name][f"x{k}"] = new_pops[p.name][f"x{k}"] + incoming[o:o + p.n]
+            for f in cfg.filtered:
+                spk = presynaptic(f, idx if cfg.parts else None, n_spk if cfg.parts else None,
+                                  local)
+                new_pops[f.name]["y"] = new_pops[f.name]["y"] + spk * params["filtered"][
+                    f.name]["inc"]
             for d in cfg.discrete:
                 st = new_pops[d.name] = dict(pops[d.name])
                 prm = params["discrete"][d.name]
@@ -725,10 +800,12 @@ class JaxSimulation:
         weights = np.zeros(_bucket(n_w + 1), fdt)
         weights[:n_w] = np.concatenate([q.w for q in projs]) if projs else []
         monitored = set(plan.spike_monitors.values()) | set(plan.rate_monitors.values())
+        filtered_sources = {f.source for f in plan.filtered()}
         parts, trains, offset = [], [], 0
         for name, src in plan.populations.items():
-            has_out = any(q.source == name and q.n_synapses for q in projs)
-            if isinstance(src, (DiscretePlan, RatePopPlan, RatePatternsPlan)):
+            has_out = any(q.source == name and q.n_synapses for q in projs) \
+                or name in filtered_sources
+            if isinstance(src, (DiscretePlan, RatePopPlan, RatePatternsPlan, FilteredRatePlan)):
                 continue  # discrete layers return their spikes whole; rate units spike not
             if isinstance(src, SpikeTrainPlan):
                 if has_out:
@@ -764,7 +841,8 @@ class JaxSimulation:
         key_of = {p.name: {v: ("v" if k == 0 else f"x{k - 1}") for k, v in
                            enumerate(plan.populations[p.name].variables)} for p in pops}
         key_of.update({d.name: {"v": "v"} for d in discrete})
-        key_of.update({r.name: {"y": "y", "theta": "theta"} for r in plan.rate()})
+        key_of.update({r.name: {v: v for v in r.variables} for r in plan.rate()})
+        key_of.update({f.name: {"y": "y"} for f in plan.filtered()})
         self._state_mons = tuple(
             _StateMon(m.name, m.population, tuple(key_of[m.population][v] for v in m.variables),
                       m.indices.size, m.every) for m in plan.state_monitors.values())
@@ -799,24 +877,27 @@ class JaxSimulation:
                         "poisson": poisson, "mon_idx": mon_idx,
                         "plastic": self._plastic_params, "discrete": self._discrete_params,
                         "dense": self._dense_params, "rate": self._rate_params,
-                        "patterns": self._pattern_params}
+                        "patterns": self._pattern_params, "filtered": self._filtered_params}
 
     def _prepare_rates(self, fdt: Any) -> None:
-        """Rate populations, pattern inputs and the dense W of every rate projection."""
+        """Rate populations, pattern inputs, spike-rate filters and the dense W of every
+        rate projection."""
         plan = self.plan
         rates, rate_params, pattern_params = [], {}, {}
+        kinds = {"Oja": "oja", "Sanger": "sanger", "BCM": "bcm", "BCMODE": "bcmode",
+                 "OnlineHebbian": "online", "Hebbian": "hebbian", "AntiHebbian": "hebbian"}
         for r in plan.rate():
             inputs, theta0 = [], 0.0
             for q in plan.projections.values():
                 if q.target != r.name:
                     continue
-                rule = {"Oja": "oja", "Sanger": "sanger", "BCM": "bcm", "BCMODE": "bcmode"}.get(
-                    type(q.plasticity).__name__, "")
-                src = plan.populations[q.source]
                 r_ = q.plasticity
+                rule = kinds.get(type(r_).__name__, "")
+                src = plan.populations[q.source]
                 inputs.append(_RateIn(q.name, q.source, isinstance(src, RatePatternsPlan), rule,
                                       bool(getattr(r_, "normalize", False)),
-                                      rule == "bcmode" and r_.w_bound > 0))
+                                      rule == "bcmode" and r_.w_bound > 0,
+                                      bool(getattr(r_, "zero_diagonal", False))))
                 W = np.zeros((q.n_post, q.n_pre), fdt)
                 W[q.j, q.i] = q.w
                 self._dense_state[q.name] = {"W": W}
@@ -830,17 +911,46 @@ class JaxSimulation:
                               w_decay=fdt(r_.w_decay), rdt_w=fdt(r_.dt / r_.tau_w),
                               rdt_theta=fdt(r_.dt / r_.tau_theta))
                     theta0 = r_.theta0
+                elif rule == "hebbian":
+                    rp.update(hebbian_constants(r_, src))
+                    rp = {k: fdt(v) for k, v in rp.items()}
                 self._dense_params[q.name] = rp
-            rates.append(_Rate(r.name, r.n, r.activation, r.every, tuple(inputs)))
-            rate_params[r.name] = {"bias": np.asarray(r.bias, fdt)}
-            self._discrete_state[r.name] = {"y": np.zeros(r.n, fdt),
-                                            "theta": np.full(r.n, theta0, fdt)}
+            rates.append(_Rate(r.name, r.n, r.activation, r.every, tuple(inputs), r.update,
+                               r.temperature != 1.0, r.recurrent))
+            rate_params[r.name] = {
+                "bias": np.asarray(r.bias, fdt), "inv_T": fdt(1.0 / r.temperature),
+                "tol": fdt(-1.0 if r.tol is None else r.tol),
+                "max_sweeps": np.int32(min(r.max_sweeps or 2**31 - 1, 2**31 - 1))}
+            self._discrete_state[r.name] = {
+                "y": np.asarray(r.init, fdt), "theta": np.full(r.n, theta0, fdt),
+                "acc": fdt(0.0), "sweeps": np.int32(0), "converged": np.int32(0)}
         for p in plan.populations.values():
             if isinstance(p, RatePatternsPlan):
                 pattern_params[p.name] = {"patterns": np.asarray(p.patterns, fdt),
                                           "sequence": p.sequence.astype(np.int32)}
+        self._filtered = tuple(
+            _Filtered(f.name, f.source, isinstance(plan.populations[f.source], SpikeTrainPlan),
+                      f.n) for f in plan.filtered())
+        self._filtered_params = {f.name: {"decay": fdt(np.exp(-plan.dt / f.tau)),
+                                          "inc": fdt(1.0 / f.tau)} for f in plan.filtered()}
+        for f in plan.filtered():
+            self._discrete_state[f.name] = {"y": np.zeros(f.n, fdt)}
         self._rates = tuple(rates)
         self._rate_params, self._pattern_params = rate_params, pattern_params
+        self._orders: dict[str, np.ndarray] = {}
+
+    def _order_chunk(self, t0: int, length: int) -> dict[str, np.ndarray]:
+        """The unit each asynchronous population updates at each step of a chunk."""
+        out = {}
+        for r in self.plan.rate():
+            if r.update != "async":
+                continue
+            need = (t0 + length) // r.every + 1
+            if self._orders.get(r.name, np.empty(0)).size < need:
+                self._orders[r.name] = async_order(self.plan.seed, r, max(need, 2 * need))
+            steps = np.arange(t0, t0 + length)
+            out[r.name] = self._orders[r.name][steps // r.every].astype(np.int32)
+        return out
 
     def _prepare_discrete(self, d_offset: dict[str, int], fdt: Any) -> None:
         """Layers, dense DiscreteSTDP weights (``W[post, pre]``) and their initial state."""
@@ -988,7 +1098,8 @@ class JaxSimulation:
         return _Config(self.dtype, length, self._D, self._M, self._pops, self._parts,
                        self._n_events, self._capacity, self._fanout, self._trains,
                        self._plastic, self._history, self._back, self._discrete,
-                       self._rates, self._state_mons, self._weight_mons, diagnose)
+                       self._filtered, self._rates, self._state_mons, self._weight_mons,
+                       diagnose)
 
     def initial_state(self) -> dict[str, Any]:
         """The state at t = 0 (from the plan's initial values)."""
@@ -1091,7 +1202,7 @@ class JaxSimulation:
         return state, rec
 
     def _chunk_data(self, t0: int, length: int) -> dict[str, Any]:
-        return {"trains": self._train_chunk(t0, length),
+        return {"trains": self._train_chunk(t0, length), "order": self._order_chunk(t0, length),
                 "rec0": {m.name: np.int32(-(-t0 // m.every) * m.every)
                          for m in self._state_mons + self._weight_mons}}
 
@@ -1122,7 +1233,8 @@ class JaxSimulation:
         group, owner, var = path.split("/")
         if group == "pops":
             pop = self.plan.populations[owner]
-            names = {"v": "v", "y": "y", "theta": "theta", "trace_post": "trace_post"}
+            names = {"v": "v", "y": "y", "theta": "theta", "trace_post": "trace_post",
+                     "acc": "sweep change"}
             if var.startswith("x"):
                 names[var] = pop.ports[int(var[1:])].name
             return f"population '{owner}', variable '{names.get(var, var)}', neuron {index}"
