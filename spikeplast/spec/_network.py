@@ -290,6 +290,10 @@ class Network(SpecBase):
                                 f"{type(src).__name__} of {src.n}.")
         if isinstance(proj.delay, SIDist) or np.any(np.asarray(proj.delay) != 0):
             raise SpecError(f"{w}: rate projections take delay = 0.")
+        if isinstance(rule, (BCM, BCMODE)) and np.ndim(rule.theta0) == 1 and \
+                np.size(rule.theta0) != tgt.n:
+            raise fail(f"{w}: plasticity", "theta0", f"{np.size(rule.theta0)} values",
+                       f"be one number or {tgt.n} (one per unit of '{tgt.name}')")
         if isinstance(proj.plasticity, (BCM, BCMODE)):
             others = [q.name for q in self.projections if q.target == proj.target and
                       q.name != proj.name and isinstance(q.plasticity, (BCM, BCMODE))]

@@ -205,6 +205,16 @@ class Sanger:
         _check_rule(self)
 
 
+def _check_theta0(rule: Any) -> None:
+    """θ0: a finite number, or one per unit of the target (to continue a run's θ)."""
+    v = rule.theta0
+    a = np.asarray(v, dtype=float) if _numeric(v) and not isinstance(v, bool) else None
+    if a is None or a.ndim > 1 or a.size == 0 or not np.all(np.isfinite(a)):
+        raise fail(type(rule).__name__, "theta0", v, "be a finite number or one per unit")
+    if a.ndim == 1:
+        object.__setattr__(rule, "theta0", frozen_array(a))
+
+
 def _check_rule(rule: Any) -> None:
     name = type(rule).__name__
     lr = rule.learning_rate
@@ -230,15 +240,15 @@ class BCM:
 
     learning_rate: float = 0.01
     threshold_tau: float = 100.0
-    theta0: float = 0.1
+    theta0: Any = 0.1
     w_clip: float = 10.0
 
     def __post_init__(self) -> None:
         _check_rule(self)
-        for f in ("threshold_tau", "theta0"):
-            v = getattr(self, f)
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or not np.isfinite(v):
-                raise fail("BCM", f, v, "be a finite number")
+        v = self.threshold_tau
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not np.isfinite(v):
+            raise fail("BCM", "threshold_tau", v, "be a finite number")
+        _check_theta0(self)
         if not (isinstance(self.w_clip, (int, float)) and self.w_clip > 0):
             raise fail("BCM", "w_clip", self.w_clip, "be a number > 0")
 
@@ -265,7 +275,7 @@ class BCMODE:
     tau_w: float
     tau_theta: float
     dt: float = 1.0
-    theta0: float = 1.0
+    theta0: Any = 1.0
     w_bound: float = 0.0
     w_decay: float = 0.0
     resist_scale: float = 1.0
@@ -275,7 +285,8 @@ class BCMODE:
             v = getattr(self, f)
             if isinstance(v, bool) or not isinstance(v, (int, float)) or not v > 0:
                 raise fail("BCMODE", f, v, "be a number > 0")
-        for f in ("theta0", "w_bound", "w_decay", "resist_scale"):
+        _check_theta0(self)
+        for f in ("w_bound", "w_decay", "resist_scale"):
             v = getattr(self, f)
             if isinstance(v, bool) or not isinstance(v, (int, float)) or not np.isfinite(v):
                 raise fail("BCMODE", f, v, "be a finite number")

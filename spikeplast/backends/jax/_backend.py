@@ -24,7 +24,7 @@ from __future__ import annotations
 import functools
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -384,6 +384,11 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
                 return jnp.maximum(h, 0.0)
             return h
 
+        def weights_of(name: str, dense_: dict) -> Array:
+            """The dense W of a rate projection: state when a rule changes it, else a
+            parameter (shared by every member of a batch of initial states)."""
+            return dense_[name]["W"] if name in dense_ else params["rate_w"][name]
+
         def rate_input(inp: _RateIn, pops_: dict, u: Array) -> tuple[Array, Array]:
             """The input vector of a rate projection at update ``u``, and whether its
             source is live (patterns: still presenting; other sources: always)."""
@@ -398,7 +403,7 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
         def energy(r: _Rate, pops_: dict, dense_: dict) -> Array:
             """``E = −½ yᵀ W y − bias·y`` over the recurrent projections."""
             y = pops_[r.name]["y"]
-            wy = sum((dense_[q]["W"] @ y for q in r.recurrent), jnp.zeros_like(y))
+            wy = sum((weights_of(q, dense_) @ y for q in r.recurrent), jnp.zeros_like(y))
             return -0.5 * jnp.dot(y, wy) - jnp.dot(params["rate"][r.name]["bias"], y)
 
         def rate_update(r: _Rate, pops: dict, dense: dict, t: Array, local: Array
@@ -420,12 +425,12 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
                     k = data["order"][r.name][local]
                     h = prm["bias"][k]
                     for inp in r.inputs:
-                        h = h + dense_[inp.name]["W"][k] @ xs[inp.name]
+                        h = h + weights_of(inp.name, dense_)[k] @ xs[inp.name]
                     y = st["y"].at[k].set(activate(r.activation, h * prm["inv_T"]))
                 else:
                     h = prm["bias"]
                     for inp in r.inputs:
-                        wx = dense_[inp.name]["W"] @ xs[inp.name]
+                        wx = weights_of(inp.name, dense_) @ xs[inp.name]
                         h = h + (params["dense"][inp.name]["scale"] * wx
                                  if inp.rule == "bcmode" else wx)
                     y = activate(r.activation, h * prm["inv_T"] if r.scaled else h)
@@ -520,8 +525,8 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
                 recs[mon.name] = record(recs[mon.name], mon, lambda mon=mon, ix=ix: jnp.stack(
                     [variable(mon.pop, v)[ix].astype(fdt) for v in mon.variables]))
             for mon in cfg.weight_mons:
-                if mon.plastic in carry["dense"]:
-                    source = carry["dense"][mon.plastic]["W"].reshape(-1)
+                if mon.plastic in carry["dense"] or mon.plastic in params["rate_w"]:
+                    source = weights_of(mon.plastic, carry["dense"]).reshape(-1)
                 elif mon.plastic:
                     source = carry["plastic"][mon.plastic]["w"]
                 else:
@@ -710,16 +715,19 @@ def _named(x: Any) -> str:
 
 
 @functools.lru_cache(maxsize=64)
-def _jitted(cfg: _Config, batched: bool = False) -> Callable[..., Any]:
-    """The jitted chunk function of a structure; ``batched`` maps it over a leading axis of
-    every argument (a sweep of variants)."""
+def _jitted(cfg: _Config, batched: bool | str = False) -> Callable[..., Any]:
+    """The jitted chunk function of a structure; ``batched=True`` maps it over a leading
+    axis of every argument (a sweep of variants), ``"states"`` over the state only (many
+    initial states, parameters and inputs shared)."""
     fn = _chunk_fn(cfg)
+    if batched == "states":
+        return jax.jit(jax.vmap(fn, in_axes=(None, 0, None)))
     return jax.jit(jax.vmap(fn) if batched else fn)
 
 _EXECUTABLES: OrderedDict[Any, Any] = OrderedDict()
 
 
-def _executable(cfg: _Config, args: tuple[Any, ...], batched: bool = False
+def _executable(cfg: _Config, args: tuple[Any, ...], batched: bool | str = False
                 ) -> tuple[Any, float]:
     """The compiled chunk function for a structure and argument signature (shapes, dtypes
     and, for sharded batches, shardings), and the seconds spent compiling it now (0.0 when
@@ -877,13 +885,15 @@ class JaxSimulation:
                         "poisson": poisson, "mon_idx": mon_idx,
                         "plastic": self._plastic_params, "discrete": self._discrete_params,
                         "dense": self._dense_params, "rate": self._rate_params,
-                        "patterns": self._pattern_params, "filtered": self._filtered_params}
+                        "patterns": self._pattern_params, "filtered": self._filtered_params,
+                        "rate_w": self._rate_w}
 
     def _prepare_rates(self, fdt: Any) -> None:
         """Rate populations, pattern inputs, spike-rate filters and the dense W of every
         rate projection."""
         plan = self.plan
         rates, rate_params, pattern_params = [], {}, {}
+        self._rate_w: dict[str, np.ndarray] = {}
         kinds = {"Oja": "oja", "Sanger": "sanger", "BCM": "bcm", "BCMODE": "bcmode",
                  "OnlineHebbian": "online", "Hebbian": "hebbian", "AntiHebbian": "hebbian"}
         for r in plan.rate():
@@ -900,7 +910,10 @@ class JaxSimulation:
                                       bool(getattr(r_, "zero_diagonal", False))))
                 W = np.zeros((q.n_post, q.n_pre), fdt)
                 W[q.j, q.i] = q.w
-                self._dense_state[q.name] = {"W": W}
+                if rule:
+                    self._dense_state[q.name] = {"W": W}
+                else:
+                    self._rate_w[q.name] = W
                 rp = {"lr": fdt(getattr(r_, "learning_rate", 0.0)), "scale": fdt(1.0)}
                 if rule == "bcm":
                     rp.update(w_clip=fdt(r_.w_clip), alpha=fdt(
@@ -1158,6 +1171,56 @@ class JaxSimulation:
         """
         with jax.enable_x64(self.dtype == "float64"):
             return self._run(n_steps, state, progress)
+
+    def run_states(self, initial: Mapping[str, Mapping[str, np.ndarray]], n_steps: int
+                   ) -> list[Recording]:
+        """Run ``B`` copies of the network that differ only in initial values, as one
+        ``jit(vmap)`` over the state with parameters (static weights included) shared.
+
+        Args:
+            initial: population -> variable -> array ``(B, n)`` of initial values.
+            n_steps: steps to run each copy.
+        """
+        with jax.enable_x64(self.dtype == "float64"):
+            base = self.initial_state()
+            sizes = {np.shape(a)[0] for v in initial.values() for a in v.values()}
+            if len(sizes) != 1:
+                raise SpecError(f"run_states(): every initial array needs the same batch "
+                                f"size; got {sorted(sizes)}.")
+            B = sizes.pop()
+            states = jax.tree_util.tree_map(
+                lambda a: np.broadcast_to(np.asarray(a), (B, *np.shape(a))).copy(), base)
+            for pop, variables in initial.items():
+                for var, a in variables.items():
+                    want = states["pops"][pop][var].shape
+                    if np.shape(a) != want:
+                        raise SpecError(f"run_states(): initial '{pop}.{var}' has shape "
+                                        f"{np.shape(a)}; it must be {want}.")
+                    states["pops"][pop][var] = np.asarray(a, self._fdt)
+            recs = [Recording.empty(self.plan, 0) for _ in range(B)]
+            done = 0
+            while done < n_steps:
+                length = min(self.chunk_steps, n_steps - done)
+                data = self._chunk_data(done, length)
+                args = (self._params, states, data)
+                fn, seconds = _executable(self._config(length), args, batched="states")
+                self.timings["compile"] += seconds
+                tic = time.perf_counter()
+                new_states, out = jax.device_get(fn(*args))
+                self.timings["run"] = self.timings.get("run", 0.0) + time.perf_counter() - tic
+                outs = [jax.tree_util.tree_map(lambda a, b=b: a[b], out) for b in range(B)]
+                if any([self._overflowed(o, done) for o in outs]):
+                    states = self._fit_history(states)
+                    continue
+                if not self._finite(new_states):
+                    raise SimulationError("backend 'jax': a state became NaN or infinite in a "
+                                          f"batch run between steps {done} and "
+                                          f"{done + length}; run the copy alone to locate it.")
+                for r, o in zip(recs, outs):
+                    self._collect(r, o, done, length)
+                states = new_states
+                done += length
+            return recs
 
     def _run(self, n_steps: int, state: dict[str, Any] | None,
              progress: Callable[[int, int], None] | None) -> tuple[dict[str, Any], Recording]:

@@ -97,10 +97,7 @@ class JaxBatch:
         while done < n_steps:
             length = min(chunk, n_steps - done)
             t0 = done
-            datas = _pad_trains([
-                {"trains": s._train_chunk(t0, length),
-                 "rec0": {m.name: np.int32(-(-t0 // m.every) * m.every)
-                          for m in s._state_mons + s._weight_mons}} for s in sims])
+            datas = _pad_trains([s._chunk_data(t0, length) for s in sims])
             args = self._place((_stack([s._params for s in sims]), states, _stack(datas)), B)
             fn, seconds = _executable(sims[0]._config(length), args, batched=True)
             self.timings["compile"] += seconds

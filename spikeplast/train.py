@@ -1,0 +1,324 @@
+"""Trainers: ``train`` / ``predict`` / ``predict_batch`` for each rate rule, in the shape
+the seed packages (canns's trainers) offer them — built on the spec and the scheduler.
+
+Every call builds a small :class:`~spikeplast.Network` and runs it on the chosen backend:
+``train`` presents the patterns through a :class:`~spikeplast.RatePatterns` input to a
+rate population whose incoming projection carries the rule, and reads the weights back;
+``predict`` runs the trained weights without the rule. So a trainer gives exactly what a
+spec with the same rule gives, on JAX or on Brian2::
+
+    hopfield = HebbianTrainer(backend="brian2")
+    hopfield.train(patterns)                     # W ← W + Σ t tᵀ / P, diag 0
+    recalled = hopfield.predict_batch(noisy, num_iter=20)
+
+    pca = SangerTrainer(4, learning_rate=1e-3)
+    pca.train(data, epochs=10, order="shuffled")
+    components = pca.W                           # (4, n_in)
+
+``predict_batch`` on JAX runs all inputs at once: Hopfield recall as one
+``jit(vmap)`` over the initial states with the weights shared, feed-forward rules as one
+run presenting the inputs in order. On Brian2 Hopfield recall runs once per probe,
+through one compiled binary.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from brian2.units import second
+
+from .errors import SpecError
+from .results import Results
+from .simulate import build, simulate
+from .spec import (
+    BCM,
+    BCMODE,
+    AntiHebbian,
+    DenseMatrix,
+    Hebbian,
+    Network,
+    Oja,
+    OnlineHebbian,
+    Projection,
+    RatePatterns,
+    RatePopulation,
+    Sanger,
+    StateMonitor,
+    WeightMonitor,
+)
+
+__all__ = ["HebbianTrainer", "AntiHebbianTrainer", "OjaTrainer", "SangerTrainer",
+           "BCMTrainer", "BCMODETrainer", "OnlineHebbianTrainer", "Recall"]
+
+
+def _patterns(where: str, patterns: Any, n: int | None = None) -> np.ndarray:
+    """Patterns as a finite float array ``(P, n)``."""
+    try:
+        p = np.asarray(patterns, dtype=float)
+    except (TypeError, ValueError):
+        raise SpecError(f"{where}: patterns must be numbers; got {type(patterns).__name__}.")
+    if p.ndim == 1:
+        p = p[None]
+    if p.ndim != 2 or 0 in p.shape:
+        raise SpecError(f"{where}: patterns must be a 2-D array (patterns × units); got shape "
+                        f"{p.shape}.")
+    if n is not None and p.shape[1] != n:
+        raise SpecError(f"{where}: patterns have {p.shape[1]} units; this trainer has {n}.")
+    if not np.all(np.isfinite(p)):
+        raise SpecError(f"{where}: patterns contain NaN or infinite values.")
+    return p
+
+
+class _Trainer:
+    """Backend choice and the runs every trainer makes."""
+
+    def __init__(self, backend: str, seed: int, options: dict[str, Any]) -> None:
+        self.backend, self.seed, self.options = backend, seed, dict(options)
+        if backend == "jax":
+            self.options.setdefault("dtype", "float64")
+
+    def _simulate(self, net: Network, n_steps: int) -> Results:
+        return simulate(net, n_steps * float(net.dt) * second, backend=self.backend,
+                        **self.options)
+
+
+class HebbianTrainer(_Trainer):
+    """Hopfield storage and recall (canns HebbianTrainer with an AmariHopfieldNetwork).
+
+    ``train(patterns)`` adds ``Σ_μ t_μ t_μᵀ`` (``t = x − ρ`` with ``subtract_mean``; ÷P with
+    ``normalize_by_patterns``; diagonal zeroed with ``zero_diagonal``) to ``W``, presenting
+    one pattern per step through a :class:`~spikeplast.Hebbian` projection. ``predict``
+    runs ``s ← f((W s − threshold)/T)`` from the probe: ``update="sync"`` (every unit per
+    iteration) or ``"async"`` (one unit at a time, a fresh random order per sweep).
+
+    Args:
+        n: units (default: taken from the first patterns trained).
+        subtract_mean, zero_diagonal, normalize_by_patterns: the storage options (canns
+            defaults).
+        activation: ``sign`` (canns's default), ``tanh`` or ``sigmoid``.
+        threshold: subtracted from every unit's input (``bias = −threshold``).
+        temperature: ``T`` of ``tanh``/``sigmoid``.
+        update: ``sync`` or ``async``.
+        backend: ``"jax"`` or ``"brian2"``; ``seed`` drives the asynchronous orders.
+        **options: backend options (JAX default ``dtype="float64"``).
+    """
+
+    rule = Hebbian
+
+    def __init__(self, n: int | None = None, *, subtract_mean: bool = True,
+                 zero_diagonal: bool = True, normalize_by_patterns: bool = True,
+                 activation: str = "sign", threshold: float = 0.0, temperature: float = 1.0,
+                 update: str = "sync", backend: str = "jax", seed: int = 0,
+                 **options: Any) -> None:
+        super().__init__(backend, seed, options)
+        self.storage = self.rule(subtract_mean=subtract_mean, zero_diagonal=zero_diagonal,
+                                 normalize_by_patterns=normalize_by_patterns)
+        self.activation, self.threshold = activation, threshold
+        self.temperature, self.update = temperature, update
+        self.W: np.ndarray | None = None if n is None else np.zeros((n, n))
+        self.last: Recall | None = None
+        if n is not None:
+            self._recall_net(np.zeros((1, n)), 1, None)  # check the recall options now
+
+    @property
+    def n(self) -> int | None:
+        return None if self.W is None else self.W.shape[0]
+
+    def train(self, patterns: Any) -> np.ndarray:
+        """Store ``patterns`` (``(P, n)``) onto the existing weights; returns the new W."""
+        name = type(self).__name__
+        p = _patterns(f"{name}.train", patterns, self.n)
+        if self.W is None:
+            self.W = np.zeros((p.shape[1], p.shape[1]))
+        n_pat = p.shape[0]
+        net = Network(
+            name="hebbian_storage", seed=self.seed,
+            populations=(RatePatterns(name="patterns", patterns=p),
+                         RatePopulation(name="memory", n=p.shape[1])),
+            projections=(Projection(name="W", source="patterns", target="memory",
+                                    port="input", plasticity=self.storage,
+                                    connectivity=DenseMatrix(weights=self.W, keep_zeros=True)),),
+            monitors=(WeightMonitor(projection="W", every=n_pat),))
+        res = self._simulate(net, n_pat + 1)
+        self.W = res.weights["W"].matrix(-1)
+        return self.W
+
+    def _recall_net(self, probes: np.ndarray, num_iter: int, tol: float | None) -> Network:
+        n = probes.shape[1]
+        W = self.W if self.W is not None else np.zeros((n, n))
+        return Network(
+            name="hopfield_recall", seed=self.seed,
+            populations=(RatePopulation(name="memory", n=n, activation=self.activation,
+                                        bias=-self.threshold, init=probes[0],
+                                        temperature=self.temperature, update=self.update,
+                                        max_sweeps=num_iter, tol=tol),),
+            projections=(Projection(name="W", source="memory", target="memory", port="input",
+                                    connectivity=DenseMatrix(weights=W, keep_zeros=True)),),
+            monitors=(StateMonitor(name="state", population="memory", variables=("y",),
+                                   every=n if self.update == "async" else 1),
+                      StateMonitor(name="recall", population="memory", indices=[0],
+                                   variables=("energy", "sweeps", "converged"))))
+
+    def _steps(self, n: int, num_iter: int) -> int:
+        """Steps for ``num_iter`` sweeps, plus one to record the final state."""
+        return num_iter * (n if self.update == "async" else 1) + 1
+
+    def predict(self, pattern: Any, num_iter: int = 20, tol: float | None = None
+                ) -> np.ndarray:
+        """Recall from one probe: at most ``num_iter`` sweeps, stopping early after a sweep
+        that changes ``Σ|Δs|`` by at most ``tol`` (``None``: run all ``num_iter``, as canns).
+        ``self.last`` holds the energy trace, sweeps used and convergence."""
+        return self.predict_batch(pattern, num_iter=num_iter, tol=tol)[0]
+
+    def predict_batch(self, patterns: Any, num_iter: int = 20, tol: float | None = None
+                      ) -> np.ndarray:
+        """Recall from every probe in ``patterns`` (``(B, n)``); returns ``(B, n)``."""
+        name = type(self).__name__
+        probes = _patterns(f"{name}.predict", patterns, self.n)
+        net = self._recall_net(probes, num_iter, tol)
+        n_steps = self._steps(probes.shape[1], num_iter)
+        if self.backend == "jax":
+            sim = build(net, backend="jax", **self.options)
+            recs = sim.run_states({"memory": {"y": probes}}, n_steps)
+            results = [r.results(n_steps, {"backend": "jax", "dt": net.dt}) for r in recs]
+        else:
+            results = []
+            for probe in probes:
+                pop = net.populations[0]
+                one = net.replace(populations=(RatePopulation(
+                    name=pop.name, n=pop.n, activation=pop.activation, bias=pop.bias,
+                    init=probe, temperature=pop.temperature, update=pop.update,
+                    max_sweeps=pop.max_sweeps, tol=pop.tol),))
+                results.append(self._simulate(one, n_steps))
+        self.last = Recall(results)
+        return np.stack([r.states["state"]["y"][-1] for r in results])
+
+
+class AntiHebbianTrainer(HebbianTrainer):
+    """Anti-Hebbian unlearning (canns AntiHebbianTrainer): ``train`` subtracts
+    ``Σ t tᵀ`` (same options). Share ``W`` with the trainer that stored the patterns
+    (``anti.W = hebb.W``); to forget one pattern and keep the others, store and unlearn with
+    ``normalize_by_patterns=False, subtract_mean=False`` (see :class:`~spikeplast.Hebbian`)."""
+
+    rule = AntiHebbian
+
+
+class Recall:
+    """What a batch of recalls did: per probe, the energy at every step (``energy``,
+    ``(B, steps)``), the sweeps run (``sweeps``) and whether it converged (``converged``)."""
+
+    def __init__(self, results: Sequence[Results]) -> None:
+        rec = [r.states["recall"] for r in results]
+        self.energy = np.stack([r["energy"][:, 0] for r in rec])
+        self.sweeps = np.array([int(r["sweeps"][-1, 0]) for r in rec])
+        self.converged = np.array([bool(r["converged"][-1, 0]) for r in rec])
+
+
+class _FeedForwardTrainer(_Trainer):
+    """A linear rate layer ``y = W x`` learning with one rate rule."""
+
+    def __init__(self, n_out: int, rule: Any, *, W: Any = None, init_scale: float = 0.1,
+                 backend: str = "jax", seed: int = 0, **options: Any) -> None:
+        super().__init__(backend, seed, options)
+        if isinstance(n_out, bool) or not isinstance(n_out, int) or n_out < 1:
+            raise SpecError(f"{type(self).__name__}: n_out = {n_out!r} is invalid; it must be "
+                            f"a whole number >= 1.")
+        self.n_out, self.rule, self.init_scale = n_out, rule, init_scale
+        self.W: np.ndarray | None = None if W is None else np.array(W, dtype=float)
+        self.theta: np.ndarray | None = None
+
+    def _net(self, x: np.ndarray, rule: Any, epochs: int, order: str,
+             monitors: tuple) -> Network:
+        return Network(
+            name=f"{type(self).__name__}", seed=self.seed,
+            populations=(RatePatterns(name="inputs", patterns=x, epochs=epochs, order=order),
+                         RatePopulation(name="outputs", n=self.n_out)),
+            projections=(Projection(name="W", source="inputs", target="outputs", port="input",
+                                    connectivity=DenseMatrix(weights=self.W, keep_zeros=True),
+                                    plasticity=rule),),
+            monitors=monitors)
+
+    def train(self, patterns: Any, epochs: int = 1, order: str = "in_order") -> np.ndarray:
+        """Present ``patterns`` (``(P, n_in)``) ``epochs`` times (``in_order`` or
+        ``shuffled`` from the seed), one per step, learning with the rule; returns W.
+        W starts uniform in ±``init_scale`` from the seed; θ of BCM carries over calls."""
+        x = _patterns(f"{type(self).__name__}.train", patterns,
+                      None if self.W is None else self.W.shape[1])
+        if self.W is None:
+            rng = np.random.default_rng(self.seed)
+            self.W = rng.uniform(-self.init_scale, self.init_scale, (self.n_out, x.shape[1]))
+        rule = self.rule
+        if isinstance(rule, (BCM, BCMODE)) and self.theta is not None:
+            rule = dataclasses.replace(rule, theta0=self.theta)
+        total = x.shape[0] * epochs
+        net = self._net(x, rule, epochs, order, (
+            WeightMonitor(projection="W", every=total),
+            StateMonitor(population="outputs", variables=("theta",), every=total)))
+        res = self._simulate(net, total + 1)
+        self.W = res.weights["W"].matrix(-1)
+        if isinstance(rule, (BCM, BCMODE)):
+            self.theta = res.states["outputs"]["theta"][-1].copy()
+        return self.W
+
+    def predict(self, pattern: Any) -> np.ndarray:
+        """``y = W x`` for one input."""
+        return self.predict_batch(pattern)[0]
+
+    def predict_batch(self, patterns: Any) -> np.ndarray:
+        """``y = W x`` for every input (``(B, n_in)`` → ``(B, n_out)``), in one run."""
+        if self.W is None:
+            raise SpecError(f"{type(self).__name__}.predict: train first (or pass W=).")
+        x = _patterns(f"{type(self).__name__}.predict", patterns, self.W.shape[1])
+        net = self._net(x, None, 1, "in_order",
+                        (StateMonitor(population="outputs", variables=("y",)),))
+        res = self._simulate(net, x.shape[0] + 1)
+        return res.states["outputs"]["y"][1:]
+
+
+class OjaTrainer(_FeedForwardTrainer):
+    """Oja's rule (canns OjaTrainer): ``n_out`` linear units, ``learning_rate`` 0.01,
+    ``normalize_weights`` True."""
+
+    def __init__(self, n_out: int = 1, *, learning_rate: float = 0.01,
+                 normalize_weights: bool = True, **kwargs: Any) -> None:
+        super().__init__(n_out, Oja(learning_rate=learning_rate, normalize=normalize_weights),
+                         **kwargs)
+
+
+class SangerTrainer(_FeedForwardTrainer):
+    """Sanger's rule / GHA (canns SangerTrainer): the top ``n_out`` principal components."""
+
+    def __init__(self, n_out: int, *, learning_rate: float = 0.01,
+                 normalize_weights: bool = True, **kwargs: Any) -> None:
+        super().__init__(n_out, Sanger(learning_rate=learning_rate,
+                                       normalize=normalize_weights), **kwargs)
+
+
+class OnlineHebbianTrainer(_FeedForwardTrainer):
+    """Plain online Hebb ``W ← W + η y xᵀ``."""
+
+    def __init__(self, n_out: int, *, learning_rate: float = 0.01, **kwargs: Any) -> None:
+        super().__init__(n_out, OnlineHebbian(learning_rate=learning_rate), **kwargs)
+
+
+class BCMTrainer(_FeedForwardTrainer):
+    """BCM with a discrete sliding threshold (canns BCMTrainer; θ0 0.1, τ_θ 100)."""
+
+    def __init__(self, n_out: int, *, learning_rate: float = 0.01, threshold_tau: float = 100.0,
+                 theta0: float = 0.1, w_clip: float = 10.0, **kwargs: Any) -> None:
+        super().__init__(n_out, BCM(learning_rate=learning_rate, threshold_tau=threshold_tau,
+                                    theta0=theta0, w_clip=w_clip), **kwargs)
+
+
+class BCMODETrainer(_FeedForwardTrainer):
+    """BCM as ngc-learn's BCMSynapse ODE (θ0 defaults to 1, not ngc-learn's −1)."""
+
+    def __init__(self, n_out: int, *, tau_w: float, tau_theta: float, **rule: Any) -> None:
+        keys = {"dt", "theta0", "w_bound", "w_decay", "resist_scale"}
+        super().__init__(n_out, BCMODE(tau_w=tau_w, tau_theta=tau_theta,
+                                       **{k: v for k, v in rule.items() if k in keys}),
+                         **{k: v for k, v in rule.items() if k not in keys})
+
