@@ -59,7 +59,8 @@ def _patterns(where: str, patterns: Any, n: int | None = None) -> np.ndarray:
     try:
         p = np.asarray(patterns, dtype=float)
     except (TypeError, ValueError):
-        raise SpecError(f"{where}: patterns must be numbers; got {type(patterns).__name__}.")
+        raise SpecError(f"{where}: patterns must be numbers; got "
+                        f"{type(patterns).__name__}.") from None
     if p.ndim == 1:
         p = p[None]
     if p.ndim != 2 or 0 in p.shape:

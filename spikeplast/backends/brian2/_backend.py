@@ -106,7 +106,7 @@ def structure_key(plan: Plan, n_steps: int) -> str:
             else:
                 h.update(repr(x).encode())
 
-    put("v6", brian2.__version__, plan.dt, n_steps)
+    put("v7", brian2.__version__, plan.dt, n_steps)
     for b in blocks(plan):
         put(b, sorted(shared_parameters(plan, b)))
     for name, p in plan.populations.items():

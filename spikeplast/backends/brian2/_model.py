@@ -488,7 +488,7 @@ def _construct_rates(plan: Plan, b2: Any, m: Model, owners: dict[str, Any],
     Each weight matrix is a NeuronGroup of elements ``e = post·n_pre + pre`` whose ``x`` and
     ``y`` are linked to the input and output; summed variables give ``W x``, Sanger's
     ``Σ_{k≤i} y_k W_kj`` (Synapses from element (k, j) to (i, j), k ≤ i) and row norms.
-    Order per update: inputs (``start``); ``w·x`` (groups, −1), ``h = Σ w·x`` (0); ``y`` (1);
+    Order per update: inputs (``start``); ``x`` kept and ``w·x`` (groups, −1), ``h = Σ w·x`` (0); ``y`` (1);
     Sanger's ``y·w`` (2) and sum (3); rule (4); row norms (5); normalisation (6); θ (7);
     ``Σ|Δy|`` (8) and the control group's sweep bookkeeping (9). A control group (one
     element) holds ``go`` (updates still running), the sweep count, convergence, and the
@@ -558,7 +558,7 @@ def _construct_rates(plan: Plan, b2: Any, m: Model, owners: dict[str, Any],
                 ["go : 1 (linked)"] if ctl else []) + (
                 ["wxy : 1"] if p in r.recurrent and ctl else [])
             wg = b2.NeuronGroup(n_el, "\n".join([
-                "w : 1", "lt : 1", "wx : 1", "yw : 1", "lr : 1 (shared, constant)",
+                "w : 1", "lt : 1", "wx : 1", "xo : 1", "yw : 1", "lr : 1 (shared, constant)",
                 "wclip : 1 (shared, constant)", "wb : 1 (shared, constant)",
                 "wd : 1 (shared, constant)", "rdtw : 1 (shared, constant)",
                 "x : 1 (linked)", "y : 1 (linked)", "n2 : 1 (linked)", "theta : 1 (linked)",
@@ -575,8 +575,9 @@ def _construct_rates(plan: Plan, b2: Any, m: Model, owners: dict[str, Any],
                 wg.go = b2.linked_var(owners[f"ctl_{r.name}"], "go",
                                       index=np.zeros(n_el, np.int64))
             owners[f"wmatrix_{p}"] = wg
-            # Synapses cannot read linked variables: the products are stored first
-            wg.run_regularly("wx = w*x", when="groups", order=-1, name=f"wx_{p}")
+            # Synapses cannot read linked variables: the products are stored first; the
+            # input is kept (xo) for the rule, as a source may change within the step
+            wg.run_regularly("xo = x\nwx = w*xo", when="groups", order=-1, name=f"wx_{p}")
             dot = b2.Synapses(wg, out, f"h_{p}_post = wx_pre : 1 (summed)",
                               name=f"dot_{p}", clock=clock_every(k), namespace={})
             dot.connect(i=np.arange(n_el), j=post_of)
@@ -600,29 +601,29 @@ def _construct_rates(plan: Plan, b2: Any, m: Model, owners: dict[str, Any],
                            j=(ii[:, None] * q.n_pre + cols).ravel().astype(np.int32))
                 _order(lt, 3)
                 m.objects.append(lt)
-                wg.run_regularly(f"w = w + {go}*lr*(y*x - y*lt)", when="groups", order=4,
+                wg.run_regularly(f"w = w + {go}*lr*(y*xo - y*lt)", when="groups", order=4,
                                  name=f"sanger_{p}")
             elif rule == "BCM":  # θ is updated after every weight, from the old θ
-                wg.run_regularly(f"w = clip(w + {go}*lr*((y*(y - theta))*x), -wclip, wclip)",
+                wg.run_regularly(f"w = clip(w + {go}*lr*((y*(y - theta))*xo), -wclip, wclip)",
                                  when="groups", order=4, name=f"bcm_{p}")
                 out.run_regularly(f"theta = theta + {go}*alpha*(y*y - theta)", when="groups",
                                   order=7, name=f"theta_{r.name}")
             elif rule == "BCMODE":
                 bound = "*(wb - abs(w))" if q.plasticity.w_bound > 0 else ""
-                wg.run_regularly(f"w = w + {go}*(((y*(y - theta))/(theta + 1e-7))*x{bound} - "
+                wg.run_regularly(f"w = w + {go}*(((y*(y - theta))/(theta + 1e-7))*xo{bound} - "
                                  f"wd*w)*rdtw", when="groups", order=4, name=f"bcmode_{p}")
                 out.run_regularly(f"theta = theta + {go}*(y*y - theta)*alpha", when="groups",
                                   order=7, name=f"theta_{r.name}")
             elif rule == "Oja":
-                wg.run_regularly(f"w = w + {go}*lr*(y*x - y**2*w)", when="groups", order=4,
+                wg.run_regularly(f"w = w + {go}*lr*(y*xo - y**2*w)", when="groups", order=4,
                                  name=f"oja_{p}")
             elif rule == "OnlineHebbian":
-                wg.run_regularly(f"w = w + {go}*lr*(y*x)", when="groups", order=4,
+                wg.run_regularly(f"w = w + {go}*lr*(y*xo)", when="groups", order=4,
                                  name=f"hebb_{p}")
             elif hebb:  # storage of the presented pattern while the source presents
                 diag = "offd*" if q.plasticity.zero_diagonal else ""
                 wg.run_regularly(f"w = {diag}(w + ({go}*gain*int(t < tend))*((xq - rho)*"
-                                 f"(x - rho)))", when="groups", order=4, name=f"store_{p}")
+                                 f"(xo - rho)))", when="groups", order=4, name=f"store_{p}")
             if rule and q.plasticity.normalize:
                 norm = b2.Synapses(wg, out, f"n2_{p}_post = w_pre**2 : 1 (summed)",
                                    name=f"norm_{p}", clock=clock_every(k), namespace={})
