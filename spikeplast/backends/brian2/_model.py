@@ -488,8 +488,9 @@ def _construct_rates(plan: Plan, b2: Any, m: Model, owners: dict[str, Any],
     Each weight matrix is a NeuronGroup of elements ``e = post·n_pre + pre`` whose ``x`` and
     ``y`` are linked to the input and output; summed variables give ``W x``, Sanger's
     ``Σ_{k≤i} y_k W_kj`` (Synapses from element (k, j) to (i, j), k ≤ i) and row norms.
-    Order per update: inputs (``start``); ``x`` kept and ``w·x`` (groups, −1), ``h = Σ w·x`` (0); ``y`` (1);
-    Sanger's ``y·w`` (2) and sum (3); rule (4); row norms (5); normalisation (6); θ (7);
+    Order per update: inputs (``start``); ``x`` kept and ``w·x`` (groups, −1),
+    ``h = Σ w·x`` (0); ``y`` (1); Sanger's ``y·w`` (2) and sum (3); rule (4); row norms (5);
+    normalisation (6); θ (7);
     ``Σ|Δy|`` (8) and the control group's sweep bookkeeping (9). A control group (one
     element) holds ``go`` (updates still running), the sweep count, convergence, and the
     energy, summed at ``start`` before the monitors record.

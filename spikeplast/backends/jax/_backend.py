@@ -154,6 +154,8 @@ class _Rate:
     every: int
     inputs: tuple[_RateIn, ...]
     update: str  # "sync" or "async"
+    stops: bool  # a sweep limit or a convergence test
+    counts: bool  # sweeps and convergence are tracked (stopping, or recorded)
     scaled: bool  # a temperature other than 1
     recurrent: tuple[str, ...]
 
@@ -467,6 +469,8 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
                         norm = jnp.sqrt(jnp.sum(W * W, axis=1, keepdims=True))
                         W = jnp.where(norm >= 1e-10, W / jnp.where(norm > 0, norm, 1.0), W)
                     dense_[inp.name] = {"W": W}
+                if not r.counts:  # nobody reads the sweep counters
+                    return {**st, "y": y, "theta": new_theta}, dense_
                 acc = st["acc"] + jnp.sum(jnp.abs(y - st["y"]))
                 end = (u + 1) % r.sweep == 0  # the last update of a sweep
                 return {"y": y, "theta": new_theta, "acc": jnp.where(end, 0.0, acc).astype(fdt),
@@ -475,6 +479,8 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
                                       ).astype(jnp.int32)}, dense_
 
             st = pops[r.name]
+            if not r.stops and r.every == 1:  # every step, unconditionally
+                return update((pops, dense))
             go = (st["converged"] == 0) & (st["sweeps"] < prm["max_sweeps"])
             if r.every > 1:
                 go = go & (t % r.every == 0)
@@ -721,7 +727,15 @@ def _jitted(cfg: _Config, batched: bool | str = False) -> Callable[..., Any]:
     initial states, parameters and inputs shared)."""
     fn = _chunk_fn(cfg)
     if batched == "states":
-        return jax.jit(jax.vmap(fn, in_axes=(None, 0, None)))
+        # the step counter is shared: conditions on it (recording steps, update periods)
+        # stay branches instead of becoming selects that copy every buffer every step
+        axes: dict[str, Any] = {"t": None, "pops": 0, "plastic": 0, "dense": 0}
+        if cfg.history:
+            axes["hist"] = 0
+        if cfg.delay_slots > 1:
+            axes["buf"] = 0
+        return jax.jit(jax.vmap(fn, in_axes=(None, axes, None),
+                                out_axes=({**axes, "t": None}, 0)))
     return jax.jit(jax.vmap(fn) if batched else fn)
 
 _EXECUTABLES: OrderedDict[Any, Any] = OrderedDict()
@@ -928,7 +942,10 @@ class JaxSimulation:
                     rp.update(hebbian_constants(r_, src))
                     rp = {k: fdt(v) for k, v in rp.items()}
                 self._dense_params[q.name] = rp
+            watched = {v for m in plan.state_monitors.values() if m.population == r.name
+                       for v in m.variables}
             rates.append(_Rate(r.name, r.n, r.activation, r.every, tuple(inputs), r.update,
+                               r.stops, r.stops or bool(watched & {"sweeps", "converged"}),
                                r.temperature != 1.0, r.recurrent))
             rate_params[r.name] = {
                 "bias": np.asarray(r.bias, fdt), "inv_T": fdt(1.0 / r.temperature),
@@ -1173,13 +1190,17 @@ class JaxSimulation:
             return self._run(n_steps, state, progress)
 
     def run_states(self, initial: Mapping[str, Mapping[str, np.ndarray]], n_steps: int
-                   ) -> list[Recording]:
+                   ) -> dict[str, dict[str, np.ndarray]]:
         """Run ``B`` copies of the network that differ only in initial values, as one
         ``jit(vmap)`` over the state with parameters (static weights included) shared.
 
         Args:
             initial: population -> variable -> array ``(B, n)`` of initial values.
             n_steps: steps to run each copy.
+
+        Returns:
+            the state monitors' records: monitor -> variable -> ``(B, records, m)``
+            (other monitors are not recorded in a batch of copies).
         """
         with jax.enable_x64(self.dtype == "float64"):
             base = self.initial_state()
@@ -1190,6 +1211,7 @@ class JaxSimulation:
             B = sizes.pop()
             states = jax.tree_util.tree_map(
                 lambda a: np.broadcast_to(np.asarray(a), (B, *np.shape(a))).copy(), base)
+            states["t"] = base["t"]  # one step counter for all copies
             for pop, variables in initial.items():
                 for var, a in variables.items():
                     want = states["pops"][pop][var].shape
@@ -1197,7 +1219,7 @@ class JaxSimulation:
                         raise SpecError(f"run_states(): initial '{pop}.{var}' has shape "
                                         f"{np.shape(a)}; it must be {want}.")
                     states["pops"][pop][var] = np.asarray(a, self._fdt)
-            recs = [Recording.empty(self.plan, 0) for _ in range(B)]
+            parts: dict[str, list[np.ndarray]] = {m.name: [] for m in self._state_mons}
             done = 0
             while done < n_steps:
                 length = min(self.chunk_steps, n_steps - done)
@@ -1208,19 +1230,23 @@ class JaxSimulation:
                 tic = time.perf_counter()
                 new_states, out = jax.device_get(fn(*args))
                 self.timings["run"] = self.timings.get("run", 0.0) + time.perf_counter() - tic
-                outs = [jax.tree_util.tree_map(lambda a, b=b: a[b], out) for b in range(B)]
-                if any([self._overflowed(o, done) for o in outs]):
+                if self._parts and any(self._overflowed(jax.tree_util.tree_map(
+                        lambda a, b=b: a[b], out), done) for b in range(B)):
                     states = self._fit_history(states)
                     continue
                 if not self._finite(new_states):
                     raise SimulationError("backend 'jax': a state became NaN or infinite in a "
                                           f"batch run between steps {done} and "
                                           f"{done + length}; run the copy alone to locate it.")
-                for r, o in zip(recs, outs):
-                    self._collect(r, o, done, length)
+                for m in self._state_mons:
+                    first = -(-done // m.every) * m.every
+                    parts[m.name].append(out["recs"][m.name][:, :len(range(
+                        first, done + length, m.every))])
                 states = new_states
                 done += length
-            return recs
+            return {m: {v: np.concatenate(parts[m], axis=1)[:, :, k, :]
+                        for k, v in enumerate(self.plan.state_monitors[m].variables)}
+                    for m in parts}
 
     def _run(self, n_steps: int, state: dict[str, Any] | None,
              progress: Callable[[int, int], None] | None) -> tuple[dict[str, Any], Recording]:
