@@ -192,14 +192,9 @@ class HebbianTrainer(_Trainer):
             self.last = Recall(rec["energy"][:, :, 0], rec["sweeps"][:, -1, 0],
                                rec["converged"][:, -1, 0])
             return final
-        results = []
-        for probe in probes:
-            pop = net.populations[0]
-            one = net.replace(populations=(RatePopulation(
-                name=pop.name, n=pop.n, activation=pop.activation, bias=pop.bias,
-                init=probe, temperature=pop.temperature, update=pop.update,
-                max_sweeps=pop.max_sweeps, tol=pop.tol),))
-            results.append(self._simulate(one, n_steps))
+        pop = net.populations[0]
+        results = [self._simulate(net.replace(populations=(
+            dataclasses.replace(pop, init=probe),)), n_steps) for probe in probes]
         rec = [r.states["recall"] for r in results]
         self.last = Recall(np.stack([r["energy"][:, 0] for r in rec]),
                            np.array([r["sweeps"][-1, 0] for r in rec]),

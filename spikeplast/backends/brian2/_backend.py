@@ -41,6 +41,7 @@ from ._model import (
     Model,
     blocks,
     construct,
+    energy_watched,
     has_control,
     run_values,
     shared_parameters,
@@ -118,7 +119,8 @@ def structure_key(plan: Plan, n_steps: int) -> str:
         elif p.kind == "spiketrain":
             put(p.indices, p.steps)
         elif p.kind == "rate":
-            put(p.activation, p.every, p.update, p.recurrent, has_control(plan, p))
+            put(p.activation, p.every, p.update, p.recurrent, has_control(plan, p),
+                energy_watched(plan, p))
         elif p.kind == "filtered":
             put(p.source)
         elif p.kind == "patterns":  # their values are run_args of a TimedArray

@@ -480,6 +480,12 @@ def has_control(plan: Plan, r: RatePopPlan) -> bool:
     return r.stops or r.update == "async" or watched
 
 
+def energy_watched(plan: Plan, r: RatePopPlan) -> bool:
+    """Whether a monitor records the population's energy (only then is it computed)."""
+    return any(m.population == r.name and "energy" in m.variables
+               for m in plan.state_monitors.values())
+
+
 def _construct_rates(plan: Plan, b2: Any, m: Model, owners: dict[str, Any],
                      clock_every: Any, n_steps: int) -> None:
     """Rate populations, pattern inputs, filters and rules, as Brian2 groups updated in
@@ -519,6 +525,7 @@ def _construct_rates(plan: Plan, b2: Any, m: Model, owners: dict[str, Any],
         inputs = rate_inputs(plan, r.name)
         k = r.every
         ctl = has_control(plan, r)
+        watch = energy_watched(plan, r)
         go = "go" if ctl else "1"
         model = "\n".join(["y : 1", "theta : 1", "bias : 1 (constant)", "ynew : 1", "dy : 1",
                             "alpha : 1 (shared, constant)", "invT : 1 (shared, constant)"]
@@ -557,7 +564,7 @@ def _construct_rates(plan: Plan, b2: Any, m: Model, owners: dict[str, Any],
                       "gain : 1 (shared, constant)", "offd : 1 (constant)",
                       "tend : second (shared, constant)"] if hebb else []) + (
                 ["go : 1 (linked)"] if ctl else []) + (
-                ["wxy : 1"] if p in r.recurrent and ctl else [])
+                ["wxy : 1"] if p in r.recurrent and watch else [])
             wg = b2.NeuronGroup(n_el, "\n".join([
                 "w : 1", "lt : 1", "wx : 1", "xo : 1", "yw : 1", "lr : 1 (shared, constant)",
                 "wclip : 1 (shared, constant)", "wb : 1 (shared, constant)",
@@ -584,7 +591,7 @@ def _construct_rates(plan: Plan, b2: Any, m: Model, owners: dict[str, Any],
             dot.connect(i=np.arange(n_el), j=post_of)
             _order(dot, 0)
             m.objects += [wg, dot]
-            if p in r.recurrent and ctl:  # the energy's Σ w y_i y_j, at start
+            if p in r.recurrent and watch:  # the energy's Σ w y_i y_j, at start
                 wg.run_regularly("wxy = w*x*y", when="start", order=-3, name=f"wxy_{p}")
                 e = b2.Synapses(wg, owners[f"ctl_{r.name}"], f"Ew_{p}_post = wxy_pre : 1 "
                                 "(summed)", name=f"energy_{p}", clock=clock_every(k),
@@ -639,9 +646,10 @@ def _construct_rates(plan: Plan, b2: Any, m: Model, owners: dict[str, Any],
 
 def _control_group(plan: Plan, b2: Any, m: Model, owners: dict[str, Any], clock_every: Any,
                    r: RatePopPlan, out: Any) -> None:
-    """One element per rate population: ``go``, sweeps, convergence, energy."""
-    rec = [f"Ew_{p} : 1" for p in r.recurrent]
-    energy = " + ".join(f"Ew_{p}" for p in r.recurrent) or "0"
+    """One element per rate population: ``go``, sweeps, convergence and (when monitored)
+    the energy."""
+    watch = energy_watched(plan, r)
+    rec = [f"Ew_{p} : 1" for p in r.recurrent] if watch else []
     ctl = b2.NeuronGroup(1, "\n".join([
         "go : 1", "acc : 1", "endsw : 1", "sweeps : 1", "converged : 1", "chg : 1", "Eb : 1",
         "energy : 1",
@@ -655,12 +663,17 @@ def _control_group(plan: Plan, b2: Any, m: Model, owners: dict[str, Any], clock_
                          clock=clock_every(r.every), namespace={})
     change.connect(i=np.arange(r.n), j=zeros)
     _order(change, 8)
-    bias = b2.Synapses(out, ctl, "Eb_post = bias_pre*y_pre : 1 (summed)",
-                       name=f"bias_energy_{r.name}", clock=clock_every(r.every), namespace={})
-    bias.connect(i=np.arange(r.n), j=zeros)
-    _order(bias, -2, "start")
-    ctl.run_regularly(f"energy = -0.5*({energy}) - Eb", when="start", order=-1,
-                      name=f"energy_{r.name}")
+    m.objects += [ctl, change]
+    if watch:
+        bias = b2.Synapses(out, ctl, "Eb_post = bias_pre*y_pre : 1 (summed)",
+                           name=f"bias_energy_{r.name}", clock=clock_every(r.every),
+                           namespace={})
+        bias.connect(i=np.arange(r.n), j=zeros)
+        _order(bias, -2, "start")
+        energy = " + ".join(f"Ew_{p}" for p in r.recurrent)
+        ctl.run_regularly(f"energy = -0.5*({energy}) - Eb", when="start", order=-1,
+                          name=f"energy_{r.name}")
+        m.objects.append(bias)
     ctl.run_regularly("acc = acc + go*chg\n"
                       "endsw = go*int((int(t/dt + 0.5) % int(nsweep + 0.5)) == "
                       "int(nsweep + 0.5) - 1)\n"
@@ -669,7 +682,6 @@ def _control_group(plan: Plan, b2: Any, m: Model, owners: dict[str, Any], clock_
                       "acc = acc*(1 - endsw)\n"
                       "go = int(converged < 0.5 and sweeps < maxsw - 0.5)",
                       when="groups", order=9, name=f"sweeps_{r.name}")
-    m.objects += [ctl, change, bias]
 
 
 def _order(synapses: Any, order: int, when: str = "groups") -> None:
