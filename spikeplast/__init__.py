@@ -85,11 +85,14 @@ from .spec import (
     Uniform,
     WeightMonitor,
 )
+from .state import SimState, load_state
 from .sweep import sweep
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "SimState",
+    "load_state",
     # spec
     "Network", "LIF", "CurrentPort", "ConductancePort", "PoissonInput", "SpikeTrainInput",
     "TimedRates", "Projection", "AllToAll", "OneToOne", "FixedProbability", "FixedInDegree",

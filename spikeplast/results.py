@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import os
-import tempfile
-import zipfile
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -15,10 +12,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .errors import ResultsFileError
+from ._files import read_npz, write_npz
 
 if TYPE_CHECKING:
     from .lowering import Plan
+    from .state import SimState
 
 __all__ = ["SpikeTrains", "StateTrace", "RateTrace", "WeightTrace", "Results", "Recording",
            "load_results", "FORMAT_VERSION"]
@@ -113,6 +111,9 @@ class Results:
         weights: weight monitor name -> :class:`WeightTrace`.
         metadata: JSON-compatible facts: backend and options, versions, seed, spec hash,
             dt, duration, population sizes, timings (lower / build / compile / run, s).
+        final_state: the state at the end of the run (a checkpoint: ``save()`` it, or pass
+            it as ``simulate(..., initial_state=)`` to continue, on either backend); not
+            part of the results file.
     """
 
     spikes: Mapping[str, SpikeTrains]
@@ -120,6 +121,7 @@ class Results:
     rates: Mapping[str, RateTrace]
     weights: Mapping[str, WeightTrace]
     metadata: Mapping[str, Any] = field(default_factory=dict)
+    final_state: SimState | None = None
 
     @property
     def duration(self) -> float:
@@ -163,54 +165,15 @@ class Results:
 
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write an ``.npz`` file atomically: a crash mid-write leaves any old file intact."""
-        path = Path(path)
         meta = dict(self.metadata)
         meta["spike_sizes"] = {k: s.n for k, s in self.spikes.items()}
         meta["weight_sizes"] = {k: [w.n_pre, w.n_post] for k, w in self.weights.items()}
-        meta["shapes"] = {k: list(v.shape) for k, v in self.to_arrays().items()}
-        arrays = self.to_arrays()
-        arrays["__format__"] = np.array(FORMAT_VERSION)
-        arrays["__metadata__"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as f:
-                np.savez_compressed(f, **arrays)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        return path
+        return write_npz(path, self.to_arrays(), meta, FORMAT_VERSION, "results")
 
 
 def load_results(path: str | os.PathLike[str]) -> Results:
     """Read a file written by :meth:`Results.save` (no pickle, shapes checked)."""
-    path = Path(path)
-    try:
-        with np.load(path, allow_pickle=False) as z:
-            arrays = {k: z[k] for k in z.files}
-    except FileNotFoundError:
-        raise
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError, KeyError) as e:
-        raise ResultsFileError(f"{path}: not a readable spikeplast results file "
-                               f"(truncated or corrupted?): {e}") from None
-    if "__format__" not in arrays or "__metadata__" not in arrays:
-        raise ResultsFileError(f"{path}: not a spikeplast results file (no format marker).")
-    version = int(arrays.pop("__format__"))
-    if version != FORMAT_VERSION:
-        raise ResultsFileError(f"{path}: results format version {version}; this spikeplast "
-                               f"reads version {FORMAT_VERSION}.")
-    try:
-        meta = json.loads(arrays.pop("__metadata__").tobytes().decode())
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise ResultsFileError(f"{path}: metadata is corrupted: {e}") from None
-    for k, shape in meta.get("shapes", {}).items():
-        if k not in arrays or list(arrays[k].shape) != shape:
-            got = list(arrays[k].shape) if k in arrays else "missing"
-            raise ResultsFileError(f"{path}: array '{k}' has shape {got}; the metadata says "
-                                   f"{shape}.")
+    arrays, meta = read_npz(path, "results", FORMAT_VERSION)
     groups: dict[str, dict[str, dict[str, Any]]] = defaultdict(lambda: defaultdict(dict))
     for k, v in arrays.items():
         kind, name, rest = k.split("/", 2)
@@ -224,7 +187,7 @@ def load_results(path: str | os.PathLike[str]) -> Results:
     rates = {k: RateTrace(g["times"], g["rate"]) for k, g in groups["rates"].items()}
     weights = {k: WeightTrace(g["times"], g["synapses"], g["i"], g["j"], g["values"],
                               *meta["weight_sizes"][k]) for k, g in groups["weights"].items()}
-    for key in ("shapes", "spike_sizes", "weight_sizes"):
+    for key in ("spike_sizes", "weight_sizes"):
         meta.pop(key, None)
     return Results(_ro_map(spikes), _ro_map(states), _ro_map(rates), _ro_map(weights), meta)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import platform
 import time
@@ -17,6 +18,7 @@ from .errors import SimulationError, SpecError
 from .lowering import Plan, lower
 from .results import Results
 from .spec import Network
+from .state import SimState, check_snapshot
 
 __all__ = ["simulate", "build", "n_steps_for", "versions"]
 
@@ -97,7 +99,8 @@ def build(net_or_plan: Network | Plan, *, backend: str = "jax", **options: Any) 
 
 def simulate(net: Network, duration: Any, *, backend: str = "jax", freeze_inputs: bool = False,
              progress: Callable[[int, int], None] | None = None,
-             max_record_bytes: int | None = None, **options: Any) -> Results:
+             max_record_bytes: int | None = None, initial_state: SimState | None = None,
+             **options: Any) -> Results:
     """Run a network for ``duration`` on a backend and return its :class:`Results`.
 
     Args:
@@ -109,6 +112,10 @@ def simulate(net: Network, duration: Any, *, backend: str = "jax", freeze_inputs
         progress: called as ``progress(steps_done, n_steps)`` during long runs.
         max_record_bytes: refuse to start when the state, weight and rate monitors would
             record more than this (default: half the physical memory).
+        initial_state: continue from this snapshot (``Results.final_state`` or
+            :func:`~spikeplast.load_state`) of the same network, from either backend:
+            the run covers steps ``initial_state.step`` to ``+ duration``, and so do its
+            recordings.
         **options: backend options (JAX: ``dtype``, ``chunk_steps``, ``spike_capacity``,
             ``on_overflow``, ``on_nan`` — ``"raise"`` a SimulationError naming the place
             and time of the first NaN/Inf, or ``"stop"`` there and return what was
@@ -119,13 +126,22 @@ def simulate(net: Network, duration: Any, *, backend: str = "jax", freeze_inputs
                         f"{type(net).__name__}.")
     module = get_backend(backend)
     n_steps = n_steps_for(duration, net.dt)
+    start = 0
+    if initial_state is not None:
+        if not isinstance(initial_state, SimState):
+            raise SpecError(f"simulate(): initial_state must be a SimState (from "
+                            f"Results.final_state or load_state()); got "
+                            f"{type(initial_state).__name__}.")
+        start = int(initial_state.step)
     tic = time.perf_counter()
-    plan = lower(net, n_steps=n_steps, freeze_inputs=freeze_inputs)
+    plan = lower(net, n_steps=start + n_steps, freeze_inputs=freeze_inputs)
     t_lower = time.perf_counter() - tic
+    if initial_state is not None:
+        check_snapshot(plan, initial_state)
     module.check(plan, options)
     check_recording_size(plan, n_steps, max_record_bytes)
     sim = module.build(plan, **options)
-    _, recording = sim.run(n_steps, progress=progress)
+    final, recording = sim.run(n_steps, state=initial_state, progress=progress)
     timings = {"lower": t_lower, **sim.timings}
     timings["total"] = time.perf_counter() - tic
     meta = {
@@ -138,6 +154,7 @@ def simulate(net: Network, duration: Any, *, backend: str = "jax", freeze_inputs
         "dt": net.dt,
         "duration": n_steps * net.dt,
         "n_steps": n_steps,
+        "start_step": start,
         "freeze_inputs": freeze_inputs,
         "populations": {k: int(p.n) for k, p in plan.populations.items()},
         "timings": timings,
@@ -148,7 +165,11 @@ def simulate(net: Network, duration: Any, *, backend: str = "jax", freeze_inputs
                            "where": stop["where"], "reason": "non-finite value"}
         n_steps = stop["step"]
         meta["duration"] = n_steps * net.dt
-    return recording.results(n_steps, meta)
+    results = recording.results(n_steps, meta)
+    if final is not None and not getattr(recording, "stopped", None):
+        snap = final if isinstance(final, SimState) else sim.export_state(final)
+        results = dataclasses.replace(results, final_state=snap)
+    return results
 
 
 def _jsonable(v: Any) -> bool:

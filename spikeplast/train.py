@@ -46,7 +46,6 @@ from .spec import (
     RatePopulation,
     Sanger,
     StateMonitor,
-    WeightMonitor,
 )
 
 __all__ = ["HebbianTrainer", "AntiHebbianTrainer", "OjaTrainer", "SangerTrainer",
@@ -70,6 +69,13 @@ def _patterns(where: str, patterns: Any, n: int | None = None) -> np.ndarray:
     if not np.all(np.isfinite(p)):
         raise SpecError(f"{where}: patterns contain NaN or infinite values.")
     return p
+
+
+def _final_matrix(res: Results, projection: str, shape: tuple[int, ...]) -> np.ndarray:
+    """The dense W (``[post, pre]``) of a DenseMatrix projection (keeping zeros) at the
+    end of a run; its synapses are numbered by source, then target."""
+    w = np.array(res.final_state[f"{projection}/w"], dtype=float)
+    return w.reshape(shape[1], shape[0]).T.copy()
 
 
 class _Trainer:
@@ -142,13 +148,14 @@ class HebbianTrainer(_Trainer):
             projections=(Projection(name="W", source="patterns", target="memory",
                                     port="input", plasticity=self.storage,
                                     connectivity=DenseMatrix(weights=self.W, keep_zeros=True)),),
-            monitors=(WeightMonitor(projection="W", every=n_pat),))
-        res = self._simulate(net, n_pat + 1)
-        self.W = res.weights["W"].matrix(-1)
+            )
+        self.W = _final_matrix(self._simulate(net, n_pat), "W", self.W.shape)
         return self.W
 
-    def _recall_net(self, probes: np.ndarray, num_iter: int, tol: float | None) -> Network:
+    def _recall_net(self, probes: np.ndarray, num_iter: int, tol: float | None,
+                    energy: bool = True) -> Network:
         n = probes.shape[1]
+        last = self._steps(n, num_iter) - 1  # the step whose start holds the result
         W = self.W if self.W is not None else np.zeros((n, n))
         return Network(
             name="hopfield_recall", seed=self.seed,
@@ -159,44 +166,46 @@ class HebbianTrainer(_Trainer):
             projections=(Projection(name="W", source="memory", target="memory", port="input",
                                     connectivity=DenseMatrix(weights=W, keep_zeros=True)),),
             monitors=(StateMonitor(name="state", population="memory", variables=("y",),
-                                   every=n if self.update == "async" else 1),
+                                   every=last),
                       StateMonitor(name="recall", population="memory", indices=[0],
-                                   variables=("energy", "sweeps", "converged"))))
+                                   variables=("energy", "sweeps", "converged") if energy
+                                   else ("sweeps", "converged"))))
 
     def _steps(self, n: int, num_iter: int) -> int:
         """Steps for ``num_iter`` sweeps, plus one to record the final state."""
         return num_iter * (n if self.update == "async" else 1) + 1
 
-    def predict(self, pattern: Any, num_iter: int = 20, tol: float | None = None
-                ) -> np.ndarray:
+    def predict(self, pattern: Any, num_iter: int = 20, tol: float | None = None,
+                energy: bool = True) -> np.ndarray:
         """Recall from one probe: at most ``num_iter`` sweeps, stopping early after a sweep
         that changes ``Σ|Δs|`` by at most ``tol`` (``None``: run all ``num_iter``, as canns).
-        ``self.last`` holds the energy trace, sweeps used and convergence."""
-        return self.predict_batch(pattern, num_iter=num_iter, tol=tol)[0]
+        ``self.last`` holds the energy trace (unless ``energy=False``, which saves one
+        ``W·s`` per step), sweeps used and convergence."""
+        return self.predict_batch(pattern, num_iter=num_iter, tol=tol, energy=energy)[0]
 
-    def predict_batch(self, patterns: Any, num_iter: int = 20, tol: float | None = None
-                      ) -> np.ndarray:
+    def predict_batch(self, patterns: Any, num_iter: int = 20, tol: float | None = None,
+                      energy: bool = True) -> np.ndarray:
         """Recall from every probe in ``patterns`` (``(B, n)``); returns ``(B, n)``."""
         name = type(self).__name__
         probes = _patterns(f"{name}.predict", patterns, self.n)
-        net = self._recall_net(probes, num_iter, tol)
+        net = self._recall_net(probes, num_iter, tol, energy)
         n_steps = self._steps(probes.shape[1], num_iter)
         if self.backend == "jax":
             key = (hash(net.projections[0].connectivity.weights.tobytes()), num_iter, tol,
-                   probes.shape[1])
+                   probes.shape[1], energy)
             if self._sim is None or self._sim[0] != key:
                 self._sim = (key, build(net, backend="jax", **self.options))
             traces = self._sim[1].run_states({"memory": {"y": probes}}, n_steps)
             final = traces["state"]["y"][:, -1]
             rec = traces["recall"]
-            self.last = Recall(rec["energy"][:, :, 0], rec["sweeps"][:, -1, 0],
-                               rec["converged"][:, -1, 0])
+            self.last = Recall(rec["energy"][:, :, 0] if energy else None,
+                               rec["sweeps"][:, -1, 0], rec["converged"][:, -1, 0])
             return final
         pop = net.populations[0]
         results = [self._simulate(net.replace(populations=(
             dataclasses.replace(pop, init=probe),)), n_steps) for probe in probes]
         rec = [r.states["recall"] for r in results]
-        self.last = Recall(np.stack([r["energy"][:, 0] for r in rec]),
+        self.last = Recall(np.stack([r["energy"][:, 0] for r in rec]) if energy else None,
                            np.array([r["sweeps"][-1, 0] for r in rec]),
                            np.array([r["converged"][-1, 0] for r in rec]))
         return np.stack([r.states["state"]["y"][-1] for r in results])
@@ -214,9 +223,9 @@ class AntiHebbianTrainer(HebbianTrainer):
 @dataclasses.dataclass(frozen=True)
 class Recall:
     """What a batch of recalls did, per probe: the energy at the start of every step
-    (``(B, steps)``), the sweeps run and whether it converged."""
+    (``(B, steps)``; None when not recorded), the sweeps run and whether it converged."""
 
-    energy: np.ndarray
+    energy: np.ndarray | None
     sweeps: np.ndarray
     converged: np.ndarray
 
@@ -261,14 +270,10 @@ class _FeedForwardTrainer(_Trainer):
         rule = self.rule
         if isinstance(rule, (BCM, BCMODE)) and self.theta is not None:
             rule = dataclasses.replace(rule, theta0=self.theta)
-        total = x.shape[0] * epochs
-        net = self._net(x, rule, epochs, order, (
-            WeightMonitor(projection="W", every=total),
-            StateMonitor(population="outputs", variables=("theta",), every=total)))
-        res = self._simulate(net, total + 1)
-        self.W = res.weights["W"].matrix(-1)
+        res = self._simulate(self._net(x, rule, epochs, order, ()), x.shape[0] * epochs)
+        self.W = _final_matrix(res, "W", self.W.shape)
         if isinstance(rule, (BCM, BCMODE)):
-            self.theta = res.states["outputs"]["theta"][-1].copy()
+            self.theta = np.array(res.final_state["outputs/theta"])
         return self.W
 
     def predict(self, pattern: Any) -> np.ndarray:

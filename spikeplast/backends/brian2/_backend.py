@@ -37,6 +37,7 @@ import numpy as np
 from ...errors import SimulationError, SpecError, UnsupportedFeature
 from ...lowering import Plan
 from ...results import Recording
+from ...state import NEVER, SimState
 from ._model import (
     Model,
     blocks,
@@ -45,6 +46,7 @@ from ._model import (
     has_control,
     run_values,
     shared_parameters,
+    state_layout,
     synapse_groups,
 )
 
@@ -107,7 +109,7 @@ def structure_key(plan: Plan, n_steps: int) -> str:
             else:
                 h.update(repr(x).encode())
 
-    put("v7", brian2.__version__, plan.dt, n_steps)
+    put("v8", brian2.__version__, plan.dt, n_steps)
     for b in blocks(plan):
         put(b, sorted(shared_parameters(plan, b)))
     for name, p in plan.populations.items():
@@ -200,7 +202,7 @@ def _locked(path: Path) -> Iterator[None]:
             fcntl.flock(f, fcntl.LOCK_UN)
 
 
-def _outputs(model: Model, dev: Any) -> dict[str, dict[str, Any]]:
+def _outputs(model: Model, dev: Any, plan: Plan) -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
 
     def add(key: str, var: Any) -> None:
@@ -220,10 +222,19 @@ def _outputs(model: Model, dev: Any) -> dict[str, dict[str, Any]]:
         add(f"weights/{name}/w", mon.variables["w"])
     for name, owner, var in _checked(model):  # final state, checked for NaN/Inf
         add(f"final/{name}/{var}", owner.variables[var])
+    for group, var in _state_arrays(model, plan):  # the portable state
+        add(f"state/{group.name}/{var}", group.variables[var])
     for name, syn in model.synapses.items():
         add(f"synapses/{name}/i", syn.variables["_synaptic_pre"])
         add(f"synapses/{name}/j", syn.variables["_synaptic_post"])
     return out
+
+
+def _state_arrays(model: Model, plan: Plan) -> list[tuple[Any, str]]:
+    """The Brian2 ``(group, variable)`` of every array of the portable state."""
+    by_name = {o.name: o for o in model.objects}
+    return list(dict.fromkeys((by_name[e.group], e.var) for e in state_layout(plan)
+                              if e.kind != "zero"))
 
 
 def _checked(model: Model) -> list[tuple[str, Any, str]]:
@@ -262,7 +273,7 @@ def _generate_and_compile(plan: Plan, n_steps: int, directory: Path) -> _Project
                                   f"{type(e).__name__}: {e}") from e
         inputs = [{"name": _array_name(var), "dtype": np.dtype(var.dtype).str}
                   for var in model.values]
-        outputs = _outputs(model, dev)
+        outputs = _outputs(model, dev, plan)
     make = subprocess.run(["make", f"-j{os.cpu_count() or 1}"], cwd=directory,
                           capture_output=True, text=True)
     if make.returncode != 0:
@@ -361,8 +372,10 @@ class Brian2Simulation:
         return None
 
     def run(self, n_steps: int, state: Any = None,
-            progress: Callable[[int, int], None] | None = None) -> tuple[None, Recording]:
-        """Simulate ``n_steps`` steps from the initial values; returns ``(None, Recording)``."""
+            progress: Callable[[int, int], None] | None = None
+            ) -> tuple[SimState | None, Recording]:
+        """Simulate ``n_steps`` steps from the initial values; returns the final portable
+        state (None when delayed spikes are in flight) and the recording."""
         if state is not None:
             raise UnsupportedFeature("brian2", "continuing from a saved state",
                                      "Brian2 runs start from the plan's initial values.")
@@ -375,7 +388,7 @@ class Brian2Simulation:
         self.timings["total_backend"] = time.perf_counter() - tic
         if progress is not None:
             progress(n_steps, n_steps)
-        return None, rec
+        return self._snapshot(out, n_steps), rec
 
     def _run_standalone(self, n_steps: int) -> dict[str, np.ndarray]:
         cache = Path(self.cache_dir) if self.cache_dir else default_cache_dir()
@@ -428,6 +441,9 @@ class Brian2Simulation:
                     out[f"weights/{name}/w"] = np.asarray(mon.w_).T
                 for name, owner, var in _checked(model):
                     out[f"final/{name}/{var}"] = np.asarray(owner.variables[var].get_value())
+                for group, var in _state_arrays(model, self.plan):
+                    out[f"state/{group.name}/{var}"] = np.asarray(
+                        group.variables[var].get_value())
                 for name, syn in model.synapses.items():  # raw, as standalone writes them
                     out[f"synapses/{name}/i"] = syn.variables["_synaptic_pre"].get_value()
                     out[f"synapses/{name}/j"] = syn.variables["_synaptic_post"].get_value()
@@ -489,6 +505,32 @@ class Brian2Simulation:
             for name, start, n, first in sg.members:
                 self.last_connectivity[name] = (i[start:start + n], j[start:start + n] - first)
         return rec
+
+    def _snapshot(self, out: dict[str, np.ndarray], n_steps: int) -> SimState | None:
+        """The portable state at the end of the run; None when spikes are still in flight
+        through multi-step delays (Brian2's queues cannot be read back)."""
+        plan = self.plan
+        if any(q.n_synapses and q.delay_steps.max() > 0 for q in plan.projections.values()):
+            return None
+        values = {}
+        for e in state_layout(plan):
+            if e.kind == "zero":
+                values[e.key] = np.zeros((), np.int32 if e.var != "acc" else np.float64)
+                continue
+            a = out[f"state/{e.group}/{e.var}"]
+            if e.kind == "per_pre":
+                values[e.key] = np.where(e.index >= 0, a[np.maximum(e.index, 0)], 0.0)
+            elif e.kind == "time":
+                t = a[e.index]  # before the run (Brian2: -1e4 s): never
+                steps = np.floor(np.where(t >= 0, t, 0.0) / plan.dt + 0.5).astype(np.int64)
+                values[e.key] = np.where(t >= 0, steps, NEVER)
+            else:
+                values[e.key] = a[e.index].reshape(() if e.group.startswith("ctl_") else -1)
+                if e.var in ("sweeps", "converged"):
+                    values[e.key] = values[e.key].astype(np.int32)
+        meta = {"backend": "brian2", "spec_hash": plan.spec_hash, "dt": plan.dt,
+                "dtype": self.dtype}
+        return SimState(n_steps, values, meta)
 
     def connectivity(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         """The synapses ``(i, j)`` per projection as Brian2 created them (after a run)."""

@@ -40,8 +40,8 @@ from ...lowering import (
 )
 from ...spec import BCM, BCMODE, DiscreteSTDP, Hebbian, ResolvedSTDP
 
-__all__ = ["Model", "Block", "SynapseGroup", "blocks", "synapse_groups", "construct",
-           "neuron_equations", "run_values", "shared_parameters"]
+__all__ = ["Model", "Block", "SynapseGroup", "StateEntry", "blocks", "synapse_groups",
+           "construct", "neuron_equations", "run_values", "shared_parameters", "state_layout"]
 
 #: unit names of the port kinds
 _PORT_UNIT = {"current": "volt", "conductance": "siemens", "discrete": "1"}
@@ -688,3 +688,70 @@ def _order(synapses: Any, order: int, when: str = "groups") -> None:
     """Run a Synapses object's summed-variable update at (``when``, order)."""
     for updater in synapses.summed_updaters.values():
         updater.when, updater.order = when, order
+
+
+@dataclass(frozen=True)
+class StateEntry:
+    """Where one array of the portable state lives in the Brian2 model.
+
+    ``index`` picks the entries (in the plan's order) from the Brian2 array; ``kind`` says
+    how to read them: ``value``; ``time`` (seconds, exported in steps); ``per_pre``
+    (a per-synapse copy of a presynaptic trace: ``index`` gives, per source neuron, one
+    of its synapses, or −1 for none); ``zero`` (no Brian2 array: the value is 0).
+    """
+
+    key: str
+    group: str
+    var: str
+    index: np.ndarray
+    kind: str = "value"
+
+
+def state_layout(plan: Plan) -> list[StateEntry]:
+    """Every array of the portable state (see :mod:`spikeplast.state`) and where Brian2
+    keeps it. Delayed spikes in flight are not among them (Brian2's spike queues cannot
+    be read from a standalone run)."""
+    out = []
+    for b in blocks(plan):
+        for pop, first, n in b.members:
+            ix = np.arange(first, first + n)
+            out.append(StateEntry(f"{pop}/v", b.name, "v", ix))
+            out += [StateEntry(f"{pop}/{q.name}", b.name, q.name, ix)
+                    for q in plan.populations[pop].ports]
+            out.append(StateEntry(f"{pop}/lastspike", b.name, "lastspike", ix, "time"))
+    for sg in synapse_groups(plan):
+        if sg.rule is None:
+            continue
+        q = plan.projections[sg.members[0][0]]
+        ix = np.arange(q.n_synapses)
+        out.append(StateEntry(f"{q.name}/w", sg.name, "w", ix))
+        if isinstance(sg.rule, DiscreteSTDP):
+            first = np.full(q.n_pre, -1, np.int64)
+            first[q.i[::-1]] = ix[::-1]  # one synapse per source neuron (its first)
+            out.append(StateEntry(f"{q.name}/trace_pre", sg.name, "xtr", first, "per_pre"))
+        else:
+            out += [StateEntry(f"{q.name}/apre", sg.name, "apre", ix),
+                    StateEntry(f"{q.name}/apost", sg.name, "apost", ix),
+                    StateEntry(f"{q.name}/lastupdate", sg.name, "lastupdate", ix, "time")]
+    one = np.zeros(1, np.int64)
+    for r in plan.rate():
+        ix = np.arange(r.n)
+        out += [StateEntry(f"{r.name}/y", f"pop_{r.name}", "y", ix),
+                StateEntry(f"{r.name}/theta", f"pop_{r.name}", "theta", ix)]
+        ctl = has_control(plan, r)
+        out += [StateEntry(f"{r.name}/{v}", f"ctl_{r.name}", v, one, "value" if ctl else "zero")
+                for v in ("acc", "sweeps", "converged")]
+        for p in rate_inputs(plan, r.name):
+            q = plan.projections[p]
+            if q.plasticity is not None:
+                out.append(StateEntry(f"{p}/w", f"wmatrix_{p}", "w", q.j * q.n_pre + q.i))
+    out += [StateEntry(f"{f.name}/y", f"pop_{f.name}", "y", np.arange(f.n))
+            for f in plan.filtered()]
+    dense_targets = {q.target for q in plan.projections.values()
+                     if isinstance(q.plasticity, DiscreteSTDP)}
+    for d in plan.discrete():
+        out.append(StateEntry(f"{d.name}/v", f"pop_{d.name}", "v", np.arange(d.n)))
+        if d.name in dense_targets:
+            out.append(StateEntry(f"{d.name}/trace_post", f"pop_{d.name}", "ytr",
+                                  np.arange(d.n)))
+    return out

@@ -25,7 +25,7 @@ import functools
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import jax
@@ -47,7 +47,9 @@ from ...lowering import (
 )
 from ...results import Recording
 from ...spec import DiscreteSTDP, ResolvedSTDP
+from ...state import SimState, check_snapshot
 from ._neuron import coefficients, integrate
+from ._state import export_state, import_state
 
 __all__ = ["JaxSimulation", "build", "check", "compile_count"]
 
@@ -55,6 +57,9 @@ Array = Any
 _COUNTERS = {"compiles": 0}
 #: Poisson draws per chunk computed in one batch when at most this many (else per step)
 _MAX_BATCHED_DRAWS = 1 << 24
+# recorded values per step at most this many are written every step (into a spare row off
+# recording steps) instead of behind a per-step branch
+_CHEAP = 256
 
 
 def compile_count() -> int:
@@ -144,6 +149,7 @@ class _RateIn:
     normalize: bool
     bounded: bool = False  # BCMODE with w_bound > 0
     zero_diagonal: bool = False  # Hebbian storage
+    decays: bool = False  # BCMODE with w_decay > 0
 
 
 @dataclass(frozen=True)
@@ -171,6 +177,7 @@ class _StateMon:
     variables: tuple[str, ...]
     m: int
     every: int
+    prefix: bool  # records entries 0..m−1 in order (a slice, not a gather)
 
 
 @dataclass(frozen=True)
@@ -179,6 +186,7 @@ class _WeightMon:
     m: int
     every: int
     plastic: str | None  # the projection when its weights are state, not parameters
+    prefix: bool
 
 
 @dataclass(frozen=True)
@@ -202,6 +210,7 @@ class _Config:
     state_mons: tuple[_StateMon, ...]
     weight_mons: tuple[_WeightMon, ...]
     diagnose: bool = False  # also return, per step, the first non-finite index per variable
+    states_batched: bool = False  # mapped over a batch of states (run_states)
 
 
 def _first_bad(a: Array) -> Array:
@@ -451,7 +460,8 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
                         dW = jnp.outer(y * (y - theta) / (theta + 1e-7), x)
                         if inp.bounded:
                             dW = dW * (rp["w_bound"] - jnp.abs(W))
-                        dW = dW - rp["w_decay"] * W
+                        if inp.decays:
+                            dW = dW - rp["w_decay"] * W
                         W = W + dW * rp["rdt_w"]
                         new_theta = theta + (y * y - theta) * rp["rdt_theta"]
                     elif inp.rule == "oja":
@@ -484,6 +494,11 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
             go = (st["converged"] == 0) & (st["sweeps"] < prm["max_sweeps"])
             if r.every > 1:
                 go = go & (t % r.every == 0)
+            if cfg.states_batched:  # a batched predicate: a cond would broadcast every
+                # operand (the shared W too) to the batch; select between the two instead
+                new = update((pops, dense))
+                return jax.tree_util.tree_map(lambda a, b: jnp.where(go, a, b),
+                                              new, (dict(st), dense))
             return jax.lax.cond(go, update, lambda a: (dict(a[0][r.name]), a[1]), (pops, dense))
 
         def presynaptic(d: _Discrete | _Filtered, idx: Array, n_spk: Array, local: Array
@@ -507,16 +522,27 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
             zero = jnp.zeros((), t.dtype)
             pops = carry["pops"]
             recs = dict(carry["recs"])
+            out: dict[str, Any] = {}
             # start: state and weight monitors record the value at t
-            def record(buf: Array, mon: Any, values: Callable[[], Array]) -> Array:
-                """Write ``values()`` into row (t − first)/every on recording steps only."""
-                def write(b: Array) -> Array:
-                    row = (t - data["rec0"][mon.name]) // mon.every
+            def record(mon: Any, values: Callable[[], Array], cheap: bool) -> None:
+                """Write ``values()`` into row (t − first)/every on recording steps only.
+
+                Cheap values (a few state entries) are written every step, off recording
+                steps into the buffer's spare last row: a per-step ``lax.cond`` costs more
+                on the CPU than the write. Costly ones (energy, large monitors) branch."""
+                def write(b: Array, row: Array) -> Array:
                     v = values().astype(fdt)[None]
                     return jax.lax.dynamic_update_slice(b, v, (row,) + (zero,) * (b.ndim - 1))
-                if mon.every == 1:
-                    return write(buf)
-                return jax.lax.cond(t % mon.every == 0, write, lambda b: b, buf)
+                if mon.every == 1:  # a scan output: no buffer in the carry
+                    out[f"rec/{mon.name}"] = values().astype(fdt)
+                    return
+                buf = recs[mon.name]
+                row = (t - data["rec0"][mon.name]) // mon.every
+                due = t % mon.every == 0
+                if cheap and not cfg.states_batched:  # (a batch of copies is not cheap)
+                    recs[mon.name] = write(buf, jnp.where(due, row, buf.shape[0] - 1))
+                    return
+                recs[mon.name] = jax.lax.cond(due, lambda b: write(b, row), lambda b: b, buf)
 
             def variable(pop: str, v: str) -> Array:
                 """A state variable, per unit (population scalars repeated)."""
@@ -526,10 +552,13 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
                     a = pops[pop][v]
                 return jnp.broadcast_to(a, (rate_of[pop].n,)) if a.ndim == 0 else a
 
+            def pick(mon: _StateMon | _WeightMon, a: Array) -> Array:
+                return a[:mon.m] if mon.prefix else a[params["mon_idx"][mon.name]]
+
             for mon in cfg.state_mons:
-                ix = params["mon_idx"][mon.name]
-                recs[mon.name] = record(recs[mon.name], mon, lambda mon=mon, ix=ix: jnp.stack(
-                    [variable(mon.pop, v)[ix].astype(fdt) for v in mon.variables]))
+                record(mon, lambda mon=mon: jnp.stack(
+                    [pick(mon, variable(mon.pop, v)).astype(fdt) for v in mon.variables]),
+                    "energy" not in mon.variables and mon.m * len(mon.variables) <= _CHEAP)
             for mon in cfg.weight_mons:
                 if mon.plastic in carry["dense"] or mon.plastic in params["rate_w"]:
                     source = weights_of(mon.plastic, carry["dense"]).reshape(-1)
@@ -537,9 +566,7 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
                     source = carry["plastic"][mon.plastic]["w"]
                 else:
                     source = params["weights"]
-                ix = params["mon_idx"][mon.name]
-                recs[mon.name] = record(recs[mon.name], mon, lambda source=source, ix=ix:
-                                        source[ix])
+                record(mon, lambda mon=mon, source=source: pick(mon, source), mon.m <= _CHEAP)
             # groups + thresholds
             new_pops, spiked = {}, {}
             for p in cfg.pops:
@@ -562,7 +589,6 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
             for r in cfg.rates:
                 new_pops[r.name], dense = rate_update(r, pops, dense, t, local)
             # synapses: compact, deliver, apply what is due now
-            out: dict[str, Any] = {}
             buf = carry["buf"] if D > 1 else jnp.zeros(M + 1, fdt)
             for tr in cfg.trains:
                 if not tr.static:
@@ -683,10 +709,12 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
                 new["buf"] = buf
             return new, out
 
+        # monitors recording every step are scan outputs; the others fill a buffer of
+        # rows in the carry, whose spare last row takes the writes off recording steps
         recs = {m.name: jnp.zeros((cfg.length // m.every + 2, len(m.variables), m.m), fdt)
-                for m in cfg.state_mons}
+                for m in cfg.state_mons if m.every > 1}
         recs.update({m.name: jnp.zeros((cfg.length // m.every + 2, m.m), fdt)
-                     for m in cfg.weight_mons})
+                     for m in cfg.weight_mons if m.every > 1})
         # Poisson draws of the whole chunk at once (the same numbers as drawing step by
         # step: one key per step, folded from the step index), unless that is too large
         steps = state["t"] + jnp.arange(cfg.length, dtype=jnp.int32)
@@ -709,7 +737,8 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
             new_state["hist"] = carry["hist"]
         if D > 1:
             new_state["buf"] = carry["buf"]
-        return new_state, {"steps": out, "recs": carry["recs"]}
+        recs = {**carry["recs"], **{k[4:]: out.pop(k) for k in list(out) if k[:4] == "rec/"}}
+        return new_state, {"steps": out, "recs": recs}
 
     return run_chunk
 
@@ -854,20 +883,12 @@ class JaxSimulation:
         self._prepare_plastic(projs, port_offset, M, fdt)
         self._prepare_rates(fdt)
 
-        self._weight_mons = tuple(
-            _WeightMon(m.name, m.synapses.size, m.every,
-                       m.projection if plan.projections[m.projection].plasticity
-                       or plan.projections[m.projection].port_kind == "rate" else None)
-            for m in plan.weight_monitors.values())
         # state keys: "v" and the ports as "x0", "x1", ... (in the population's port order)
         key_of = {p.name: {v: ("v" if k == 0 else f"x{k - 1}") for k, v in
                            enumerate(plan.populations[p.name].variables)} for p in pops}
         key_of.update({d.name: {"v": "v"} for d in discrete})
         key_of.update({r.name: {v: v for v in r.variables} for r in plan.rate()})
         key_of.update({f.name: {"y": "y"} for f in plan.filtered()})
-        self._state_mons = tuple(
-            _StateMon(m.name, m.population, tuple(key_of[m.population][v] for v in m.variables),
-                      m.indices.size, m.every) for m in plan.state_monitors.values())
         mon_idx = {m.name: m.indices.astype(np.int32) for m in plan.state_monitors.values()}
         for m in plan.weight_monitors.values():
             q = plan.projections[m.projection]
@@ -878,6 +899,20 @@ class JaxSimulation:
             else:
                 ix = self._w_offset[m.projection] + m.synapses
             mon_idx[m.name] = ix.astype(np.int32)
+
+        def prefix(name: str) -> bool:  # records entries 0..m−1 in order: a slice, no gather
+            return bool(np.array_equal(mon_idx[name], np.arange(mon_idx[name].size)))
+
+        self._state_mons = tuple(
+            _StateMon(m.name, m.population, tuple(key_of[m.population][v] for v in m.variables),
+                      m.indices.size, m.every, prefix(m.name))
+            for m in plan.state_monitors.values())
+        self._weight_mons = tuple(
+            _WeightMon(m.name, m.synapses.size, m.every,
+                       m.projection if plan.projections[m.projection].plasticity
+                       or plan.projections[m.projection].port_kind == "rate" else None,
+                       prefix(m.name))
+            for m in plan.weight_monitors.values())
         pop_params = {}
         for p in plan.neurons():
             prm = {k: _compact(v, fdt) for k, v in p.params.items()}
@@ -921,7 +956,8 @@ class JaxSimulation:
                 inputs.append(_RateIn(q.name, q.source, isinstance(src, RatePatternsPlan), rule,
                                       bool(getattr(r_, "normalize", False)),
                                       rule == "bcmode" and r_.w_bound > 0,
-                                      bool(getattr(r_, "zero_diagonal", False))))
+                                      bool(getattr(r_, "zero_diagonal", False)),
+                                      rule == "bcmode" and r_.w_decay > 0))
                 W = np.zeros((q.n_post, q.n_pre), fdt)
                 W[q.j, q.i] = q.w
                 if rule:
@@ -1179,15 +1215,27 @@ class JaxSimulation:
             trains[s.name] = {"offsets": offsets.astype(np.int32), "idx": padded}
         return trains
 
-    def run(self, n_steps: int, state: dict[str, Any] | None = None,
+    def run(self, n_steps: int, state: dict[str, Any] | SimState | None = None,
             progress: Callable[[int, int], None] | None = None
             ) -> tuple[dict[str, Any], Recording]:
-        """Advance ``n_steps`` steps from ``state`` (default: the initial state).
+        """Advance ``n_steps`` steps from ``state`` (a scan state or a portable
+        :class:`SimState`; default: the initial state).
 
-        Returns the new state and the recordings, on the host.
+        Returns the new scan state and the recordings, on the host.
         """
         with jax.enable_x64(self.dtype == "float64"):
+            if isinstance(state, SimState):
+                state = self.restore(state)
             return self._run(n_steps, state, progress)
+
+    def restore(self, snap: SimState) -> dict[str, Any]:
+        """The scan state of a portable snapshot (of this network, from either backend)."""
+        check_snapshot(self.plan, snap)
+        return import_state(self, snap)
+
+    def export_state(self, state: dict[str, Any]) -> SimState:
+        """The portable snapshot of a scan state."""
+        return export_state(self, state)
 
     def run_states(self, initial: Mapping[str, Mapping[str, np.ndarray]], n_steps: int
                    ) -> dict[str, dict[str, np.ndarray]]:
@@ -1225,7 +1273,8 @@ class JaxSimulation:
                 length = min(self.chunk_steps, n_steps - done)
                 data = self._chunk_data(done, length)
                 args = (self._params, states, data)
-                fn, seconds = _executable(self._config(length), args, batched="states")
+                cfg = replace(self._config(length), states_batched=True)
+                fn, seconds = _executable(cfg, args, batched="states")
                 self.timings["compile"] += seconds
                 tic = time.perf_counter()
                 new_states, out = jax.device_get(fn(*args))
@@ -1262,7 +1311,7 @@ class JaxSimulation:
             data = self._chunk_data(t0, length)
             fn = self._function(length, state, data)
             tic = time.perf_counter()
-            new_state, out = fn(self._params, state, data)
+            new_state, out = jax.block_until_ready(fn(self._params, state, data))
             out = jax.device_get(out)
             run_time += time.perf_counter() - tic
             if self._overflowed(out, t0):

@@ -1,0 +1,168 @@
+"""Checkpoints: the portable final state, resuming from it, and its file.
+
+Oracles: the uninterrupted run (a resumed run must equal it bit for bit on JAX), and the
+other backend (Brian2's final state equals JAX's; a Brian2 checkpoint continued on JAX
+gives Brian2's own spikes).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import spikeplast as sp
+from spikeplast import Hz, ms, mV, nS, pF
+from spikeplast.errors import ResultsFileError, SpecError, UnsupportedFeature
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "models"))
+import mixed  # noqa: E402
+
+
+def stdp_net(delay_ms: float = 0.0, seed: int = 3) -> sp.Network:
+    """Poisson → LIF with STDP (and a delay), plus recurrent static synapses."""
+    inputs = sp.PoissonInput(name="inputs", n=60, rate=40 * Hz)
+    cells = sp.LIF(name="cells", n=20, tau_m=10 * ms, c_m=100 * pF, v_rest=-70 * mV,
+                   v_reset=-60 * mV, v_th=-54 * mV, t_ref=2 * ms,
+                   ports=(sp.ConductancePort(name="ge", tau=5 * ms, e_rev=0 * mV),))
+    stdp = sp.STDP(a_plus=0.002 * nS, a_minus=-0.0021 * nS, w_max=1 * nS,
+                   tau_plus=20 * ms, tau_minus=20 * ms)
+    delay = {"delay": delay_ms * ms} if delay_ms else {}
+    return sp.Network(
+        name="checkpointed", seed=seed, populations=(inputs, cells),
+        projections=(
+            sp.Projection(name="plastic", source="inputs", target="cells", port="ge",
+                          connectivity=sp.FixedProbability(p=0.5),
+                          weight=sp.Uniform(0 * nS, 1 * nS), plasticity=stdp, **delay),
+            sp.Projection(name="recurrent", source="cells", target="cells", port="ge",
+                          connectivity=sp.FixedProbability(p=0.2), weight=0.2 * nS,
+                          **delay)),
+        monitors=(sp.SpikeMonitor(population="cells"),
+                  sp.StateMonitor(population="cells", variables=("v",), indices=[0, 5],
+                                  every=7)))
+
+
+def joined(a: sp.Results, b: sp.Results, mon: str) -> tuple[np.ndarray, np.ndarray]:
+    return (np.concatenate([a.spikes[mon].indices, b.spikes[mon].indices]),
+            np.concatenate([a.spikes[mon].times, b.spikes[mon].times]))
+
+
+def assert_same_state(x: sp.SimState, y: sp.SimState, rtol: float = 0.0) -> None:
+    assert x.step == y.step
+    assert set(x.values) == set(y.values)
+    for k in x.values:
+        if rtol == 0.0:
+            assert np.array_equal(x[k], y[k]), k
+        else:
+            assert np.allclose(x[k], y[k], rtol=rtol, atol=1e-15), k
+
+
+@pytest.mark.parametrize("delay_ms", [0.0, 1.5])
+def test_jax_resume_is_bit_for_bit(tmp_path, delay_ms):
+    net = stdp_net(delay_ms)
+    full = sp.simulate(net, 200 * ms, dtype="float64")
+    head = sp.simulate(net, 90 * ms, dtype="float64")
+    path = head.final_state.save(tmp_path / "ck.npz")
+    snap = sp.load_state(path)
+    assert snap.step == 900 and snap.metadata["backend"] == "jax"
+    if delay_ms:  # spikes in flight and the history of delayed plastic synapses are kept
+        assert "cells/ge/pending" in snap.values and "inputs/recent_steps" in snap.values
+        assert np.any(snap["cells/ge/pending"] != 0)
+    tail = sp.simulate(net, 110 * ms, dtype="float64", initial_state=snap)
+    i, t = joined(head, tail, "cells")
+    assert len(full.spikes["cells"]) > 50
+    assert np.array_equal(i, full.spikes["cells"].indices)
+    assert np.array_equal(t, full.spikes["cells"].times)
+    v = np.concatenate([head.states["cells"]["v"], tail.states["cells"]["v"]])
+    assert np.array_equal(v, full.states["cells"]["v"])
+    assert np.array_equal(np.concatenate([head.states["cells"].times,
+                                          tail.states["cells"].times]),
+                          full.states["cells"].times)
+    assert_same_state(tail.final_state, full.final_state)
+    assert not np.array_equal(full.final_state["plastic/w"], head.final_state["plastic/w"])
+
+
+def test_jax_resume_of_the_mixed_model_is_bit_for_bit():
+    net = mixed.build(duration_s=0.3)
+    full = sp.simulate(net, 300 * ms, dtype="float64")
+    head = sp.simulate(net, 130 * ms, dtype="float64")
+    tail = sp.simulate(net, 170 * ms, dtype="float64", initial_state=head.final_state)
+    assert_same_state(tail.final_state, full.final_state)
+    for mon in full.spikes:
+        i, t = joined(head, tail, mon)
+        assert np.array_equal(i, full.spikes[mon].indices)
+        assert np.array_equal(t, full.spikes[mon].times)
+
+
+def test_brian2_final_state_equals_jax_and_continues_on_jax():
+    """Frozen inputs, float64: Brian2's exported state equals JAX's; continued on JAX it
+    gives the spikes Brian2 itself produces in the uninterrupted run."""
+    net = stdp_net()
+    kw = {"freeze_inputs": True}
+    b_full = sp.simulate(net, 160 * ms, backend="brian2", **kw)
+    b_head = sp.simulate(net, 80 * ms, backend="brian2", **kw)
+    j_head = sp.simulate(net, 80 * ms, dtype="float64", **kw)
+    assert b_head.final_state.metadata["backend"] == "brian2"
+    assert_same_state(b_head.final_state, j_head.final_state, rtol=1e-9)
+    tail = sp.simulate(net, 80 * ms, dtype="float64", initial_state=b_head.final_state, **kw)
+    assert len(tail.spikes["cells"]) > 20
+    late = b_full.spikes["cells"].times >= 80e-3 - 1e-12
+    assert np.array_equal(tail.spikes["cells"].indices, b_full.spikes["cells"].indices[late])
+    assert np.allclose(tail.spikes["cells"].times, b_full.spikes["cells"].times[late],
+                       rtol=0, atol=1e-12)
+    assert np.allclose(tail.final_state["plastic/w"], b_full.final_state["plastic/w"],
+                       rtol=1e-9, atol=1e-18)
+
+
+def test_brian2_rate_and_filter_state_equals_jax():
+    net = mixed.build(duration_s=0.1)
+    b = sp.simulate(net, 100 * ms, backend="brian2", freeze_inputs=True)
+    j = sp.simulate(net, 100 * ms, dtype="float64", freeze_inputs=True)
+    assert_same_state(b.final_state, j.final_state, rtol=1e-9)
+
+
+def test_brian2_cannot_continue_and_says_so():
+    net = stdp_net()
+    snap = sp.simulate(net, 10 * ms, dtype="float64").final_state
+    with pytest.raises(UnsupportedFeature, match="brian2"):
+        sp.simulate(net, 10 * ms, backend="brian2", initial_state=snap)
+
+
+def test_brian2_gives_no_state_while_delayed_spikes_are_in_flight():
+    """Brian2's spike queues cannot be read back: no incomplete checkpoint is returned."""
+    res = sp.simulate(stdp_net(1.5), 5 * ms, backend="brian2", freeze_inputs=True)
+    assert res.final_state is None
+
+
+def test_a_snapshot_of_another_network_or_shape_is_refused(tmp_path):
+    net = stdp_net()
+    snap = sp.simulate(net, 10 * ms).final_state
+    with pytest.raises(SpecError, match="another network"):
+        sp.simulate(stdp_net(seed=4), 10 * ms, initial_state=snap)
+    broken = sp.SimState(snap.step, {k: v for k, v in snap.values.items() if k != "cells/v"},
+                         snap.metadata)
+    with pytest.raises(SpecError, match="cells/v"):
+        sp.simulate(net, 10 * ms, initial_state=broken)
+    short = sp.SimState(snap.step, {**snap.values, "cells/v": np.zeros(3)}, snap.metadata)
+    with pytest.raises(SpecError, match=r"'cells/v' has shape \(3,\)"):
+        sp.simulate(net, 10 * ms, initial_state=short)
+    with pytest.raises(SpecError, match="SimState"):
+        sp.simulate(net, 10 * ms, initial_state={"cells/v": np.zeros(20)})
+
+
+def test_checkpoint_files_are_checked(tmp_path):
+    snap = sp.simulate(stdp_net(), 10 * ms).final_state
+    path = snap.save(tmp_path / "ck.npz")
+    again = sp.load_state(path)
+    assert_same_state(snap, again)
+    data = path.read_bytes()
+    (tmp_path / "cut.npz").write_bytes(data[: len(data) // 2])
+    with pytest.raises(ResultsFileError, match="cut.npz"):
+        sp.load_state(tmp_path / "cut.npz")
+    results = sp.simulate(stdp_net(), 5 * ms).save(tmp_path / "results.npz")
+    with pytest.raises(ResultsFileError, match="results file, not a checkpoint"):
+        sp.load_state(results)  # a results file is not a checkpoint
+    snap.save(path)  # overwriting keeps a whole file (written to a temporary, then renamed)
+    assert_same_state(sp.load_state(path), snap)
