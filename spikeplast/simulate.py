@@ -18,7 +18,7 @@ from .errors import SimulationError, SpecError
 from .lowering import Plan, lower
 from .results import Results
 from .spec import Network
-from .state import SimState, check_snapshot
+from .state import SimState, check_snapshot, snapshot_step
 
 __all__ = ["simulate", "build", "n_steps_for", "versions"]
 
@@ -126,13 +126,7 @@ def simulate(net: Network, duration: Any, *, backend: str = "jax", freeze_inputs
                         f"{type(net).__name__}.")
     module = get_backend(backend)
     n_steps = n_steps_for(duration, net.dt)
-    start = 0
-    if initial_state is not None:
-        if not isinstance(initial_state, SimState):
-            raise SpecError(f"simulate(): initial_state must be a SimState (from "
-                            f"Results.final_state or load_state()); got "
-                            f"{type(initial_state).__name__}.")
-        start = int(initial_state.step)
+    start = 0 if initial_state is None else snapshot_step(initial_state)
     tic = time.perf_counter()
     plan = lower(net, n_steps=start + n_steps, freeze_inputs=freeze_inputs)
     t_lower = time.perf_counter() - tic

@@ -37,7 +37,8 @@ from .errors import ResultsFileError, SpecError
 if TYPE_CHECKING:
     from .lowering import Plan
 
-__all__ = ["SimState", "load_state", "check_snapshot", "NEVER", "STATE_FORMAT_VERSION"]
+__all__ = ["SimState", "load_state", "check_snapshot", "snapshot_step", "NEVER",
+           "STATE_FORMAT_VERSION"]
 
 #: ``lastspike``/``lastupdate`` of "never": far enough back for any refractory period,
 #: near enough that step arithmetic in int32 cannot overflow for 2**30 steps
@@ -90,11 +91,19 @@ def load_state(path: str | os.PathLike[str]) -> SimState:
     return SimState(int(meta.pop("step")), arrays, meta)
 
 
-def check_snapshot(plan: Plan, snap: SimState) -> None:
-    """Refuse a snapshot of another network or time step (before anything runs)."""
+def snapshot_step(snap: Any) -> int:
+    """The step a snapshot was taken at; refuses anything but a valid :class:`SimState`."""
     if not isinstance(snap, SimState):
         raise SpecError(f"initial_state must be a SimState (from Results.final_state or "
                         f"load_state()); got {type(snap).__name__}.")
+    if snap.step < 0:
+        raise SpecError(f"SimState: step = {snap.step} is invalid; it must be >= 0.")
+    return int(snap.step)
+
+
+def check_snapshot(plan: Plan, snap: SimState) -> None:
+    """Refuse a snapshot of another network or time step (before anything runs)."""
+    snapshot_step(snap)
     if snap.metadata.get("spec_hash") != plan.spec_hash:
         raise SpecError(f"SimState: the snapshot was taken of another network (spec hash "
                         f"{snap.metadata.get('spec_hash')!r}; this network's is "
@@ -102,5 +111,3 @@ def check_snapshot(plan: Plan, snap: SimState) -> None:
     if abs(float(snap.metadata.get("dt", plan.dt)) - plan.dt) > 1e-15:
         raise SpecError(f"SimState: dt = {snap.metadata.get('dt')} s differs from the "
                         f"network's dt = {plan.dt} s.")
-    if snap.step < 0:
-        raise SpecError(f"SimState: step = {snap.step} is invalid; it must be >= 0.")

@@ -57,9 +57,6 @@ Array = Any
 _COUNTERS = {"compiles": 0}
 #: Poisson draws per chunk computed in one batch when at most this many (else per step)
 _MAX_BATCHED_DRAWS = 1 << 24
-# recorded values per step at most this many are written every step (into a spare row off
-# recording steps) instead of behind a per-step branch
-_CHEAP = 256
 
 
 def compile_count() -> int:
@@ -177,7 +174,6 @@ class _StateMon:
     variables: tuple[str, ...]
     m: int
     every: int
-    prefix: bool  # records entries 0..m−1 in order (a slice, not a gather)
 
 
 @dataclass(frozen=True)
@@ -186,7 +182,6 @@ class _WeightMon:
     m: int
     every: int
     plastic: str | None  # the projection when its weights are state, not parameters
-    prefix: bool
 
 
 @dataclass(frozen=True)
@@ -524,25 +519,19 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
             recs = dict(carry["recs"])
             out: dict[str, Any] = {}
             # start: state and weight monitors record the value at t
-            def record(mon: Any, values: Callable[[], Array], cheap: bool) -> None:
-                """Write ``values()`` into row (t − first)/every on recording steps only.
-
-                Cheap values (a few state entries) are written every step, off recording
-                steps into the buffer's spare last row: a per-step ``lax.cond`` costs more
-                on the CPU than the write. Costly ones (energy, large monitors) branch."""
-                def write(b: Array, row: Array) -> Array:
-                    v = values().astype(fdt)[None]
-                    return jax.lax.dynamic_update_slice(b, v, (row,) + (zero,) * (b.ndim - 1))
-                if mon.every == 1:  # a scan output: no buffer in the carry
+            def record(mon: Any, values: Callable[[], Array]) -> None:
+                """Record ``values()``: every step as a scan output, else into row
+                (t − first)/every of the monitor's buffer on recording steps only."""
+                if mon.every == 1:
                     out[f"rec/{mon.name}"] = values().astype(fdt)
                     return
-                buf = recs[mon.name]
-                row = (t - data["rec0"][mon.name]) // mon.every
-                due = t % mon.every == 0
-                if cheap and not cfg.states_batched:  # (a batch of copies is not cheap)
-                    recs[mon.name] = write(buf, jnp.where(due, row, buf.shape[0] - 1))
-                    return
-                recs[mon.name] = jax.lax.cond(due, lambda b: write(b, row), lambda b: b, buf)
+
+                def write(b: Array) -> Array:
+                    row = (t - data["rec0"][mon.name]) // mon.every
+                    v = values().astype(fdt)[None]
+                    return jax.lax.dynamic_update_slice(b, v, (row,) + (zero,) * (b.ndim - 1))
+                recs[mon.name] = jax.lax.cond(t % mon.every == 0, write, lambda b: b,
+                                              recs[mon.name])
 
             def variable(pop: str, v: str) -> Array:
                 """A state variable, per unit (population scalars repeated)."""
@@ -552,13 +541,10 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
                     a = pops[pop][v]
                 return jnp.broadcast_to(a, (rate_of[pop].n,)) if a.ndim == 0 else a
 
-            def pick(mon: _StateMon | _WeightMon, a: Array) -> Array:
-                return a[:mon.m] if mon.prefix else a[params["mon_idx"][mon.name]]
-
             for mon in cfg.state_mons:
-                record(mon, lambda mon=mon: jnp.stack(
-                    [pick(mon, variable(mon.pop, v)).astype(fdt) for v in mon.variables]),
-                    "energy" not in mon.variables and mon.m * len(mon.variables) <= _CHEAP)
+                ix = params["mon_idx"][mon.name]
+                record(mon, lambda mon=mon, ix=ix: jnp.stack(
+                    [variable(mon.pop, v)[ix].astype(fdt) for v in mon.variables]))
             for mon in cfg.weight_mons:
                 if mon.plastic in carry["dense"] or mon.plastic in params["rate_w"]:
                     source = weights_of(mon.plastic, carry["dense"]).reshape(-1)
@@ -566,7 +552,8 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
                     source = carry["plastic"][mon.plastic]["w"]
                 else:
                     source = params["weights"]
-                record(mon, lambda mon=mon, source=source: pick(mon, source), mon.m <= _CHEAP)
+                ix = params["mon_idx"][mon.name]
+                record(mon, lambda source=source, ix=ix: source[ix])
             # groups + thresholds
             new_pops, spiked = {}, {}
             for p in cfg.pops:
@@ -710,7 +697,7 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
             return new, out
 
         # monitors recording every step are scan outputs; the others fill a buffer of
-        # rows in the carry, whose spare last row takes the writes off recording steps
+        # rows in the carry
         recs = {m.name: jnp.zeros((cfg.length // m.every + 2, len(m.variables), m.m), fdt)
                 for m in cfg.state_mons if m.every > 1}
         recs.update({m.name: jnp.zeros((cfg.length // m.every + 2, m.m), fdt)
@@ -900,18 +887,13 @@ class JaxSimulation:
                 ix = self._w_offset[m.projection] + m.synapses
             mon_idx[m.name] = ix.astype(np.int32)
 
-        def prefix(name: str) -> bool:  # records entries 0..m−1 in order: a slice, no gather
-            return bool(np.array_equal(mon_idx[name], np.arange(mon_idx[name].size)))
-
         self._state_mons = tuple(
             _StateMon(m.name, m.population, tuple(key_of[m.population][v] for v in m.variables),
-                      m.indices.size, m.every, prefix(m.name))
-            for m in plan.state_monitors.values())
+                      m.indices.size, m.every) for m in plan.state_monitors.values())
         self._weight_mons = tuple(
             _WeightMon(m.name, m.synapses.size, m.every,
                        m.projection if plan.projections[m.projection].plasticity
-                       or plan.projections[m.projection].port_kind == "rate" else None,
-                       prefix(m.name))
+                       or plan.projections[m.projection].port_kind == "rate" else None)
             for m in plan.weight_monitors.values())
         pop_params = {}
         for p in plan.neurons():
