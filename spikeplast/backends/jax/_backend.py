@@ -8,9 +8,9 @@ Layout:
 * Each spike source (neuron population or input) has a padded adjacency of
   ``F`` (its largest fan-out) entries per neuron: flat target index, delay in
   steps and the position of the synapse's weight. A step touches only the rows
-  of neurons that spiked: spikes are compacted with ``lax.top_k`` into a buffer
-  of fixed capacity ``K`` and a loop over the actual spike count scatters each
-  row into the ring buffer.
+  of neurons that spiked: spikes are compacted (one vectorised minimum per
+  spike, ``_compact_spikes``) into a buffer of fixed capacity ``K`` and a loop
+  over the actual spike count scatters each row into the ring buffer.
 * If a step has more spikes than ``K``, the chunk is discarded and re-run from
   its starting state with a larger ``K`` (or, with ``on_overflow="raise"``, a
   :class:`~spikeplast.errors.SimulationError`): no spike is ever dropped.
@@ -79,7 +79,7 @@ class _Part:
     """A source whose spikes are compacted: a neuron population or a live Poisson input.
 
     All parts are stacked into one event vector of ``n_events`` entries (this part at
-    ``offset``), so one ``top_k`` and one delivery loop serve them all each step.
+    ``offset``), so one compaction and one delivery loop serve them all each step.
     """
 
     name: str
@@ -289,6 +289,27 @@ def _bucket(x: int) -> int:
 
 
 # -- the step --------------------------------------------------------------------------
+def _compact_spikes(mask: Array, capacity: int) -> tuple[Array, Array]:
+    """The indices of the first ``capacity`` true entries of ``mask``, ascending (0 after
+    them), and the number of true entries.
+
+    A loop of one vectorised minimum per spike: with the few spikes per step of a
+    cortical network this is 2x faster than ``lax.top_k`` and 4x faster than
+    ``jnp.nonzero(size=...)`` on CPU, and it needs no separate count. (A step with more
+    spikes than ``capacity`` still counts them all, so that the buffer grows once.)
+    """
+    n = mask.shape[0]
+    key = jnp.where(mask, jnp.arange(n, dtype=jnp.int32), n)
+
+    def body(c: tuple[Array, Array, Array]) -> tuple[Array, Array, Array]:
+        k, i, idx = c
+        return k + 1, jnp.min(jnp.where(key > i, key, n)), idx.at[k].set(i, mode="drop")
+
+    k, _, idx = jax.lax.while_loop(lambda c: c[1] < n, body,
+                                   (jnp.int32(0), jnp.min(key), jnp.zeros(capacity, jnp.int32)))
+    return idx, k
+
+
 def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
     """The jit-compiled function that advances the state by ``cfg.length`` steps."""
     fdt = jnp.float32 if cfg.dtype == "float32" else jnp.float64
@@ -305,16 +326,15 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
 
         def deliver(buf: Array, t: Array, name: str, idx: Array, start: Array, count: Array
                     ) -> Array:
+            return jax.lax.fori_loop(
+                0, count, lambda k, b: deliver_one(b, t, name, idx[start + k]), buf)
+
+        def deliver_one(b: Array, t: Array, name: str, i: Array) -> Array:
             tgt, dly, w = adj[name]
-
-            def body(k: Array, b: Array) -> Array:
-                i = idx[start + k]
-                flat = tgt[i]
-                if D > 1:
-                    flat = jnp.where(flat < M, ((t + dly[i]) % D) * M + flat, sink)
-                return b.at[flat].add(w[i])
-
-            return jax.lax.fori_loop(0, count, body, buf)
+            flat = tgt[i]
+            if D > 1:
+                flat = jnp.where(flat < M, ((t + dly[i]) % D) * M + flat, sink)
+            return b.at[flat].add(w[i])
 
         def stdp(pl: _Plastic, prm: dict, st: dict, buf: Array, t: Array,
                  pres: list[tuple[int, tuple]], post: tuple) -> tuple[Array, dict]:
@@ -599,14 +619,11 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
                 masks.append(mask)
             if cfg.parts:
                 mask = jnp.concatenate(masks) if len(masks) > 1 else masks[0]
-                n_spk = jnp.sum(mask, dtype=jnp.int32)
                 if cfg.capacity >= cfg.n_events:
-                    idx = jnp.nonzero(mask, size=cfg.n_events, fill_value=0)[0]
+                    n_spk = jnp.sum(mask, dtype=jnp.int32)
+                    idx = jnp.nonzero(mask, size=cfg.n_events, fill_value=0)[0].astype(jnp.int32)
                 else:
-                    # float32 keys: top_k on float64 is several times slower on CPU; only
-                    # the indices may be used (using the values makes XLA sort the mask)
-                    idx = jax.lax.top_k(mask.astype(jnp.float32), cfg.capacity)[1]
-                idx = idx.astype(jnp.int32)
+                    idx, n_spk = _compact_spikes(mask, cfg.capacity)
                 if cfg.fanout:
                     buf = deliver(buf, t, "events", idx, 0, jnp.minimum(n_spk, cfg.capacity))
                 out["events/n"] = n_spk
@@ -619,7 +636,7 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
             if cfg.plastic:
                 def span(part: _Part, ids: Array = idx, n: Array = n_spk) -> tuple:
                     """The spikes of one part: a contiguous run of the compacted indices,
-                    which top_k returns in ascending order (tested)."""
+                    which are in ascending order (tested)."""
                     held = jnp.arange(ids.shape[0]) < jnp.minimum(n, cfg.capacity)
                     first = jnp.sum(held & (ids < part.offset), dtype=jnp.int32)
                     inside = held & (ids >= part.offset) & (ids < part.offset + part.n)
@@ -755,6 +772,9 @@ def _jitted(cfg: _Config, batched: bool | str = False) -> Callable[..., Any]:
     return jax.jit(jax.vmap(fn) if batched else fn)
 
 _EXECUTABLES: OrderedDict[Any, Any] = OrderedDict()
+# XLA:CPU copies every loop-carried array at the start of each scan step unless its copy
+# insertion analyses regions (CUBA 4k: 8.7 -> 7.6 µs per step; results unchanged)
+_CPU_OPTIONS = {"xla_cpu_copy_insertion_use_region_analysis": True}
 
 
 def _executable(cfg: _Config, args: tuple[Any, ...], batched: bool | str = False
@@ -769,7 +789,8 @@ def _executable(cfg: _Config, args: tuple[Any, ...], batched: bool | str = False
         _EXECUTABLES.move_to_end(key)
         return _EXECUTABLES[key], 0.0
     tic = time.perf_counter()
-    compiled = _jitted(cfg, batched).lower(*args).compile()
+    options = _CPU_OPTIONS if jax.default_backend() == "cpu" else None
+    compiled = _jitted(cfg, batched).lower(*args).compile(compiler_options=options)
     seconds = time.perf_counter() - tic
     _EXECUTABLES[key] = compiled
     if len(_EXECUTABLES) > 64:
