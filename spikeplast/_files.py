@@ -13,7 +13,14 @@ import numpy as np
 
 from .errors import ResultsFileError
 
-__all__ = ["write_npz", "read_npz"]
+__all__ = ["cache_root", "write_npz", "read_npz"]
+
+
+def cache_root() -> Path:
+    """Where spikeplast keeps builds between processes: ``$SPIKEPLAST_CACHE`` or
+    ``~/.cache/spikeplast`` (Brian2 projects under ``brian2/``, compiled JAX chunk
+    functions under ``jax/``)."""
+    return Path(os.environ.get("SPIKEPLAST_CACHE") or Path.home() / ".cache" / "spikeplast")
 
 
 def write_npz(path: str | os.PathLike[str], arrays: dict[str, np.ndarray],

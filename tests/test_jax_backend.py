@@ -117,11 +117,59 @@ def test_spike_compaction_returns_every_spike_in_ascending_order():
     compact = jax.jit(_compact_spikes, static_argnums=1)
     rng = np.random.default_rng(0)
     for trial in range(100):
-        mask = rng.random(4000) < rng.random() * (0.03 if trial % 2 else 0.5)
-        mask[rng.integers(0, 2, 2) * 3999] = trial % 3 == 0  # the first and last neuron
+        n = 4000 if trial % 5 else 20_000  # one pass over the mask, or over blocks
+        mask = rng.random(n) < rng.random() * (0.03 if trial % 2 else 0.5)
+        mask[rng.integers(0, 2, 2) * (n - 1)] = trial % 3 == 0  # the first and last neuron
         idx, count = compact(jnp.asarray(mask), 64)
         want = np.nonzero(mask)[0]
         k = min(want.size, 64)
         assert int(count) == want.size
         assert np.array_equal(np.asarray(idx)[:k], want[:k])
         assert not np.asarray(idx)[k:].any()
+
+
+CACHED_RUN = r"""
+import json, sys
+sys.path.insert(0, {models!r})
+import cuba, spikeplast as sp
+from spikeplast.backends.jax import compile_count
+res = sp.simulate(cuba.build(n=400), 50 * sp.ms, chunk_steps=250)
+s = res.spikes["exc"]
+print(json.dumps({{"traced": compile_count(), "t": s.times.tolist(), "i": s.indices.tolist()}}))
+"""
+
+
+def test_compiled_chunks_are_kept_on_disk_for_later_processes(tmp_path):
+    """A second process loads the executable instead of tracing and compiling it, and
+    gets the same spikes; a damaged entry is compiled again and replaced."""
+    import json
+    import os
+    import subprocess
+
+    def run() -> dict:
+        code = CACHED_RUN.format(models=str(Path(__file__).resolve().parent.parent / "models"))
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                             env={**os.environ, "SPIKEPLAST_CACHE": str(tmp_path)}, check=True)
+        return json.loads(out.stdout.strip().splitlines()[-1])
+
+    first = run()
+    entries = sorted((tmp_path / "jax").glob("*.npz"))
+    assert first["traced"] >= 1 and entries and first["t"]
+    second = run()
+    assert second["traced"] == 0
+    assert second["t"] == first["t"] and second["i"] == first["i"]
+    for f in entries:  # truncate every entry
+        f.write_bytes(f.read_bytes()[:200])
+    third = run()
+    assert third["traced"] >= 1 and third["t"] == first["t"] and third["i"] == first["i"]
+    assert run()["traced"] == 0  # rewritten whole
+
+
+def test_an_unwritable_compile_cache_costs_only_the_compile(tmp_path):
+    blocked = tmp_path / "file"
+    blocked.write_text("not a directory")
+    net = cuba.build(n=400)
+    a = sp.simulate(net, 20 * ms, chunk_steps=123, cache_dir=blocked)
+    b = sp.simulate(net, 20 * ms, chunk_steps=123, compile_cache=False)
+    assert np.array_equal(a.spikes["exc"].indices, b.spikes["exc"].indices)
+    assert blocked.read_text() == "not a directory"

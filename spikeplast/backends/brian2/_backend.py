@@ -34,6 +34,7 @@ from typing import Any
 
 import numpy as np
 
+from ..._files import cache_root
 from ...errors import SimulationError, SpecError, UnsupportedFeature
 from ...lowering import Plan
 from ...results import Recording
@@ -59,8 +60,7 @@ PROJECT_FILE = "spikeplast_project.json"
 
 def default_cache_dir() -> Path:
     """``$SPIKEPLAST_CACHE`` or ``~/.cache/spikeplast``, plus ``brian2``."""
-    root = os.environ.get("SPIKEPLAST_CACHE") or Path.home() / ".cache" / "spikeplast"
-    return Path(root) / "brian2"
+    return cache_root() / "brian2"
 
 
 def check(plan: Plan, options: dict[str, Any]) -> None:

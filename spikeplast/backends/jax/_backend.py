@@ -22,16 +22,19 @@ Layout:
 from __future__ import annotations
 
 import functools
+import os
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
+from ..._files import cache_root
 from ...errors import SimulationError, SpecError
 from ...lowering import (
     DiscretePlan,
@@ -48,6 +51,7 @@ from ...lowering import (
 from ...results import Recording
 from ...spec import DiscreteSTDP, ResolvedSTDP
 from ...state import SimState, check_snapshot
+from . import _cache
 from ._neuron import coefficients, integrate
 from ._state import export_state, import_state
 
@@ -244,10 +248,19 @@ def check(plan: Plan, options: dict[str, Any]) -> None:
     if on_nan not in ("raise", "stop"):
         raise SpecError(f"backend 'jax': on_nan = {on_nan!r} is invalid; it must be 'raise' or "
                         f"'stop'.")
-    unknown = set(options) - {"dtype", "on_overflow", "chunk_steps", "spike_capacity", "on_nan"}
+    if not isinstance(options.get("compile_cache", True), bool):
+        raise SpecError(f"backend 'jax': compile_cache = {options['compile_cache']!r} is "
+                        f"invalid; it must be True or False.")
+    cache_dir = options.get("cache_dir")
+    if cache_dir is not None and not isinstance(cache_dir, (str, os.PathLike)):
+        raise SpecError(f"backend 'jax': cache_dir = {cache_dir!r} is invalid; it must be a "
+                        f"directory path.")
+    valid = {"dtype", "on_overflow", "on_nan", "chunk_steps", "spike_capacity",
+             "compile_cache", "cache_dir"}
+    unknown = set(options) - valid
     if unknown:
         raise SpecError(f"backend 'jax': unknown option(s) {', '.join(sorted(unknown))}; valid: "
-                        f"dtype, on_overflow, on_nan, chunk_steps, spike_capacity.")
+                        f"{', '.join(sorted(valid))}.")
 
 
 def _pow2(x: int) -> int:
@@ -293,20 +306,45 @@ def _compact_spikes(mask: Array, capacity: int) -> tuple[Array, Array]:
     """The indices of the first ``capacity`` true entries of ``mask``, ascending (0 after
     them), and the number of true entries.
 
-    A loop of one vectorised minimum per spike: with the few spikes per step of a
-    cortical network this is 2x faster than ``lax.top_k`` and 4x faster than
-    ``jnp.nonzero(size=...)`` on CPU, and it needs no separate count. (A step with more
-    spikes than ``capacity`` still counts them all, so that the buffer grows once.)
+    A loop that finds the next spike per pass: with the few spikes per step of a cortical
+    network this beats ``lax.top_k`` and ``jnp.nonzero(size=...)`` on CPU and needs no
+    separate count (a step with more spikes than ``capacity`` still counts them all, so
+    that the buffer grows once). Up to 8192 entries a pass is one vectorised minimum over
+    the mask (CUBA 4k: 3.5 µs per step against 7 for ``top_k``); above, the mask is cut
+    into about √n blocks of a power-of-two size, and a pass takes the minimum within the
+    current block and over the blocks' minima (64k: 56 against 98 µs per step).
     """
     n = mask.shape[0]
-    key = jnp.where(mask, jnp.arange(n, dtype=jnp.int32), n)
+    if n <= 8192:
+        key = jnp.where(mask, jnp.arange(n, dtype=jnp.int32), n)
+
+        def after(i: Array) -> Array:
+            return jnp.min(jnp.where(key > i, key, n))
+
+        first = jnp.min(key)
+    else:
+        size = 1 << int(np.ceil(np.log2(np.sqrt(n))))
+        blocks = -(-n // size)
+        padded = jnp.concatenate([mask, jnp.zeros(blocks * size - n, bool)])
+        key = jnp.where(padded, jnp.arange(blocks * size, dtype=jnp.int32), n
+                        ).reshape(blocks, size)
+        block_min = jnp.min(key, axis=1)
+        block_ids = jnp.arange(blocks, dtype=jnp.int32)
+
+        def after(i: Array) -> Array:
+            b = i // size
+            row = jax.lax.dynamic_index_in_dim(key, b, keepdims=False)
+            return jnp.minimum(jnp.min(jnp.where(row > i, row, n)),
+                               jnp.min(jnp.where(block_ids > b, block_min, n)))
+
+        first = jnp.min(block_min)
 
     def body(c: tuple[Array, Array, Array]) -> tuple[Array, Array, Array]:
         k, i, idx = c
-        return k + 1, jnp.min(jnp.where(key > i, key, n)), idx.at[k].set(i, mode="drop")
+        return k + 1, after(i), idx.at[k].set(i, mode="drop")
 
     k, _, idx = jax.lax.while_loop(lambda c: c[1] < n, body,
-                                   (jnp.int32(0), jnp.min(key), jnp.zeros(capacity, jnp.int32)))
+                                   (jnp.int32(0), first, jnp.zeros(capacity, jnp.int32)))
     return idx, k
 
 
@@ -777,20 +815,28 @@ _EXECUTABLES: OrderedDict[Any, Any] = OrderedDict()
 _CPU_OPTIONS = {"xla_cpu_copy_insertion_use_region_analysis": True}
 
 
-def _executable(cfg: _Config, args: tuple[Any, ...], batched: bool | str = False
-                ) -> tuple[Any, float]:
+def _executable(cfg: _Config, args: tuple[Any, ...], batched: bool | str = False,
+                disk: Path | None = None) -> tuple[Any, float]:
     """The compiled chunk function for a structure and argument signature (shapes, dtypes
     and, for sharded batches, shardings), and the seconds spent compiling it now (0.0 when
-    it was cached)."""
+    it was cached in this process). With ``disk``, a directory, unsharded executables are
+    also kept there for later processes (``_cache``); loading one counts as compiling."""
     leaves, tree = jax.tree_util.tree_flatten(args)
-    key = (cfg, batched, tree, tuple((np.shape(x), np.result_type(x).str, _named(x))
-                                     for x in leaves))
+    signature = tuple((np.shape(x), np.result_type(x).str, _named(x)) for x in leaves)
+    key = (cfg, batched, tree, signature)
     if key in _EXECUTABLES:
         _EXECUTABLES.move_to_end(key)
         return _EXECUTABLES[key], 0.0
     tic = time.perf_counter()
     options = _CPU_OPTIONS if jax.default_backend() == "cpu" else None
-    compiled = _jitted(cfg, batched).lower(*args).compile(compiler_options=options)
+    path = None
+    if disk is not None and not any(named for _, _, named in signature):
+        path = _cache.entry(disk, cfg, batched, str(tree), signature, options)
+    compiled = _cache.load(path) if path is not None else None
+    if compiled is None:
+        compiled = _jitted(cfg, batched).lower(*args).compile(compiler_options=options)
+        if path is not None:
+            _cache.store(path, compiled)
     seconds = time.perf_counter() - tic
     _EXECUTABLES[key] = compiled
     if len(_EXECUTABLES) > 64:
@@ -811,6 +857,11 @@ class JaxSimulation:
         spike_capacity: initial capacity ``K`` of the compacted spike buffer per
             population (default: 64, or the population size if smaller).
         on_overflow: ``"grow"`` (re-run the chunk with a larger buffer) or ``"raise"``.
+        on_nan: ``"raise"`` or ``"stop"`` (end the run at the fault, keeping what was
+            recorded).
+        compile_cache: keep compiled chunk functions on disk for later processes.
+        cache_dir: their directory (default ``$SPIKEPLAST_CACHE/jax``, i.e.
+            ``~/.cache/spikeplast/jax``).
     """
 
     plan: Plan
@@ -819,6 +870,8 @@ class JaxSimulation:
     spike_capacity: int | None = None
     on_overflow: str = "grow"
     on_nan: str = "raise"
+    compile_cache: bool = True
+    cache_dir: str | os.PathLike[str] | None = None
     timings: dict[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -827,6 +880,13 @@ class JaxSimulation:
             self._prepare()
         self.timings["build"] = time.perf_counter() - t0
         self.timings.setdefault("compile", 0.0)
+
+    @property
+    def disk_cache(self) -> Path | None:
+        """The directory of compiled chunk functions, or None when not kept on disk."""
+        if not self.compile_cache:
+            return None
+        return Path(self.cache_dir) if self.cache_dir is not None else cache_root() / "jax"
 
     # structure and traced parameters
     def _prepare(self) -> None:
@@ -1277,7 +1337,7 @@ class JaxSimulation:
                 data = self._chunk_data(done, length)
                 args = (self._params, states, data)
                 cfg = replace(self._config(length), states_batched=True)
-                fn, seconds = _executable(cfg, args, batched="states")
+                fn, seconds = _executable(cfg, args, batched="states", disk=self.disk_cache)
                 self.timings["compile"] += seconds
                 tic = time.perf_counter()
                 new_states, out = jax.device_get(fn(*args))
@@ -1388,7 +1448,8 @@ class JaxSimulation:
         return f"projection '{owner}', variable '{var}', synapse {index}"
 
     def _function(self, length: int, state: Any, data: Any) -> Callable[..., Any]:
-        fn, seconds = _executable(self._config(length), (self._params, state, data))
+        fn, seconds = _executable(self._config(length), (self._params, state, data),
+                                  disk=self.disk_cache)
         self.timings["compile"] = self.timings.get("compile", 0.0) + seconds
         return fn
 

@@ -99,7 +99,8 @@ class JaxBatch:
             t0 = done
             datas = _pad_trains([s._chunk_data(t0, length) for s in sims])
             args = self._place((_stack([s._params for s in sims]), states, _stack(datas)), B)
-            fn, seconds = _executable(sims[0]._config(length), args, batched=True)
+            fn, seconds = _executable(sims[0]._config(length), args, batched=True,
+                                      disk=sims[0].disk_cache)
             self.timings["compile"] += seconds
             tic = time.perf_counter()
             new_states, out = fn(*args)

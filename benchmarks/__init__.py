@@ -1,0 +1,1 @@
+"""spikeplast benchmarks: ``python -m benchmarks`` runs the suite (see ``__main__``)."""
