@@ -7,14 +7,17 @@ Cases (``benchmarks/cases.py``): CUBA and COBA at N = 4k, 16k, 64k (in-degree 80
 Song–Abbott STDP, and each rate rule. Every measurement runs in a fresh Python process,
 so import, lowering, tracing and compiling are real:
 
-* JAX: simulation time (the scan alone), jit time, total time to results (process start
-  to ``Results``), peak memory (the process's peak RSS) and synaptic events per second of
-  simulation time. JAX processes are pinned to one CPU core unless ``--all-cores``.
-* Brian2: a cold run in an empty build directory (compile time, simulation time as the
-  standalone binary measures it) and a warm rerun of the same spec (the cached binary:
-  total time to results, peak memory of the binary). The binary is single-threaded.
-* The ratios JAX / Brian2 of simulation time and of time to results (against the warm
-  rerun; Brian2's cold compile is listed apart).
+* Each backend runs every case twice: cold, with an empty cache (JAX: traces and
+  compiles its chunk function; Brian2: generates and compiles its C++ project), and warm,
+  the same spec again in a new process (JAX loads the compiled executable, Brian2 reruns
+  its binary).
+* JAX: simulation time (the scan alone, warm run), jit time (cold run), time to results
+  cold and warm (process start to ``Results``), peak memory (the process's peak RSS) and
+  synaptic events per second of simulation time. JAX processes are pinned to one CPU
+  core unless ``--all-cores``.
+* Brian2: simulation time as the standalone binary measures it, compile time, time to
+  results cold and warm, peak memory of the binary. The binary is single-threaded.
+* The ratios JAX / Brian2 of simulation time and of time to results (cold and warm).
 
 ``--quick`` keeps the 4k networks, Song–Abbott for 10 s and the rate rules on 20 000
 patterns (under 2 minutes here); the full mode prints its own run time.
@@ -77,46 +80,56 @@ def measure(case: str, backend: str, quick: bool, opts: dict[str, Any],
 
 
 def run_case(case: str, quick: bool, brian2: bool, core: int | None) -> dict[str, Any]:
+    """A case cold (empty build / compile caches) and warm (the same caches again) on each
+    backend."""
     row: dict[str, Any] = {"case": case, **describe(case)}
-    jax = measure(case, "jax", quick, {}, core)
-    row["jax"] = {"sim_s": jax["run"], "jit_s": jax["compile"], "total_s": jax["total"],
-                  "peak_mib": jax["peak_mib"], "events_per_s": jax["events"] / jax["run"],
-                  "spikes": jax["spikes"], "duration_s": jax["duration"]}
-    if brian2:
-        build_dir = tempfile.mkdtemp(prefix="spikeplast-bench-")
+    runs: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}
+    for backend in ("jax", "brian2") if brian2 else ("jax",):
+        cache = tempfile.mkdtemp(prefix=f"spikeplast-bench-{backend}-")
         try:
-            cold = measure(case, "brian2", quick, {"cache_dir": build_dir}, None)
-            warm = measure(case, "brian2", quick, {"cache_dir": build_dir}, None)
+            opts = {"cache_dir": cache}
+            pin = core if backend == "jax" else None
+            runs[backend] = (measure(case, backend, quick, opts, pin),
+                             measure(case, backend, quick, opts, pin))
         finally:
-            shutil.rmtree(build_dir, ignore_errors=True)
-        row["brian2"] = {"sim_s": warm["run"], "compile_s": cold["compile"],
-                         "cold_total_s": cold["total"], "warm_total_s": warm["total"],
-                         "peak_mib": max(warm["peak_mib"], warm["child_peak_mib"]),
-                         "events_per_s": warm["events"] / warm["run"],
-                         "spikes": warm["spikes"]}
-        row["ratio"] = {"sim": jax["run"] / warm["run"],
-                        "time_to_results_warm": jax["total"] / warm["total"],
-                        "time_to_results_cold": jax["total"] / cold["total"]}
+            shutil.rmtree(cache, ignore_errors=True)
+    cold, warm = runs["jax"]
+    row["jax"] = {"sim_s": warm["run"], "jit_s": cold["compile"],
+                  "cold_total_s": cold["total"], "warm_total_s": warm["total"],
+                  "peak_mib": warm["peak_mib"], "events_per_s": warm["events"] / warm["run"],
+                  "spikes": warm["spikes"], "duration_s": warm["duration"]}
+    if brian2:
+        b_cold, b_warm = runs["brian2"]
+        row["brian2"] = {"sim_s": b_warm["run"], "compile_s": b_cold["compile"],
+                         "cold_total_s": b_cold["total"], "warm_total_s": b_warm["total"],
+                         "peak_mib": max(b_warm["peak_mib"], b_warm["child_peak_mib"]),
+                         "events_per_s": b_warm["events"] / b_warm["run"],
+                         "spikes": b_warm["spikes"]}
+        row["ratio"] = {"sim": warm["run"] / b_warm["run"],
+                        "time_to_results_warm": warm["total"] / b_warm["total"],
+                        "time_to_results_cold": cold["total"] / b_cold["total"]}
     return row
 
 
 def table(rows: list[dict[str, Any]]) -> str:
-    head = (f"{'case':14s} {'jax sim':>8s} {'jit':>6s} {'total':>6s} {'MiB':>6s} "
-            f"{'events/s':>9s} | {'b2 sim':>7s} {'compile':>7s} {'warm':>6s} {'MiB':>6s} | "
-            f"{'sim ratio':>9s} {'ttr ratio':>9s}")
+    """The suite's numbers as a text table."""
+    head = (f"{'case':12s} {'jax sim':>8s} {'jit':>5s} {'cold':>6s} {'warm':>6s} {'MiB':>5s} "
+            f"{'events/s':>8s} | {'b2 sim':>7s} {'compile':>7s} {'cold':>6s} {'warm':>6s} "
+            f"{'MiB':>5s} | {'sim':>5s} {'cold':>5s} {'warm':>5s}")
     lines = [head, "-" * len(head)]
     for r in rows:
         j = r["jax"]
-        line = (f"{r['case']:14s} {j['sim_s']:8.3f} {j['jit_s']:6.2f} {j['total_s']:6.2f} "
-                f"{j['peak_mib']:6.0f} {j['events_per_s']:9.3g}")
+        line = (f"{r['case']:12s} {j['sim_s']:8.3f} {j['jit_s']:5.2f} {j['cold_total_s']:6.2f} "
+                f"{j['warm_total_s']:6.2f} {j['peak_mib']:5.0f} {j['events_per_s']:8.2g}")
         if "brian2" in r:
-            b = r["brian2"]
-            line += (f" | {b['sim_s']:7.3f} {b['compile_s']:7.1f} {b['warm_total_s']:6.2f} "
-                     f"{b['peak_mib']:6.0f} | {r['ratio']['sim']:9.2f} "
-                     f"{r['ratio']['time_to_results_warm']:9.2f}")
+            b, q = r["brian2"], r["ratio"]
+            line += (f" | {b['sim_s']:7.3f} {b['compile_s']:7.1f} {b['cold_total_s']:6.2f} "
+                     f"{b['warm_total_s']:6.2f} {b['peak_mib']:5.0f} | {q['sim']:5.2f} "
+                     f"{q['time_to_results_cold']:5.2f} {q['time_to_results_warm']:5.2f}")
         lines.append(line)
-    lines.append("seconds; sim = simulation loop only; total/warm = process start to Results; "
-                 "ratios = JAX / Brian2 (warm)")
+    lines.append("seconds. sim: the simulation loop alone (warm run); cold / warm: process start "
+                 "to Results with empty / filled compile caches; MiB: peak memory; last three "
+                 "columns: JAX / Brian2.")
     return "\n".join(lines)
 
 

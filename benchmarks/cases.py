@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 import spikeplast as sp
 from spikeplast.lowering import PoissonPlan
 

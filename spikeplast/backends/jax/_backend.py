@@ -337,7 +337,7 @@ def _compact_spikes(mask: Array, capacity: int) -> tuple[Array, Array]:
             return jnp.minimum(jnp.min(jnp.where(row > i, row, n)),
                                jnp.min(jnp.where(block_ids > b, block_min, n)))
 
-        first = jnp.min(block_min)
+        first = after(jnp.int32(-1))  # not min(block_min): XLA rewrites that as a pass over n
 
     def body(c: tuple[Array, Array, Array]) -> tuple[Array, Array, Array]:
         k, i, idx = c
@@ -353,6 +353,13 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
     fdt = jnp.float32 if cfg.dtype == "float32" else jnp.float64
     D, M = cfg.delay_slots, cfg.inputs
     sink = D * M
+
+    pop_of = {p.name: p for p in cfg.pops}
+
+    def ports_of(p: _Pop, X: Array) -> dict[str, Array]:
+        """Population ``p``'s ports, ``x0``, ``x1``, ..., in the flat input vector."""
+        return {f"x{k}": X[p.offset + k * p.n:p.offset + (k + 1) * p.n]
+                for k in range(len(p.kinds))}
 
     def run_chunk(params: dict, state: dict, data: dict) -> tuple[dict, dict]:
         _COUNTERS["compiles"] += 1  # runs only while tracing
@@ -573,7 +580,9 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
         def step(carry: dict, local: Array) -> tuple[dict, dict]:
             t = carry["t"]
             zero = jnp.zeros((), t.dtype)
-            pops = carry["pops"]
+            pops = dict(carry["pops"])
+            for p in cfg.pops:  # the ports are views of the flat input vector
+                pops[p.name] = {**pops[p.name], **ports_of(p, carry["X"])}
             recs = dict(carry["recs"])
             out: dict[str, Any] = {}
             # start: state and weight monitors record the value at t
@@ -613,7 +622,7 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
                 ix = params["mon_idx"][mon.name]
                 record(mon, lambda source=source, ix=ix: source[ix])
             # groups + thresholds
-            new_pops, spiked = {}, {}
+            new_pops, spiked, decayed = {}, {}, []
             for p in cfg.pops:
                 s = pops[p.name]
                 prm = params["pops"][p.name]
@@ -625,8 +634,8 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
                 # whole update inside every consumer (reset, lastspike, compaction)
                 v, spk, xs = jax.lax.optimization_barrier((v, spk, xs))
                 spiked[p.name] = spk
-                new_pops[p.name] = {"v": v, "lastspike": s["lastspike"],
-                                    **{f"x{k}": x for k, x in enumerate(xs)}}
+                new_pops[p.name] = {"v": v, "lastspike": s["lastspike"]}
+                decayed += xs
             # rate populations: synchronous update from their inputs of this update
             dense = dict(carry["dense"])
             for f in cfg.filtered:
@@ -634,7 +643,11 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
             for r in cfg.rates:
                 new_pops[r.name], dense = rate_update(r, pops, dense, t, local)
             # synapses: compact, deliver, apply what is due now
-            buf = carry["buf"] if D > 1 else jnp.zeros(M + 1, fdt)
+            # the decayed ports (and zeroed inputs of discrete layers): one vector that
+            # spikes without delay are added to in place, else a ring buffer of future input
+            X = jnp.concatenate([*decayed, jnp.zeros(M + 1 - sum(p.n * len(p.kinds)
+                                                                 for p in cfg.pops), fdt)])
+            buf = carry["buf"] if D > 1 else X
             for tr in cfg.trains:
                 if not tr.static:
                     continue
@@ -697,15 +710,12 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
                     buf, plastic[pl.name] = stdp(pl, params["plastic"][pl.name],
                                                  plastic[pl.name], buf, t, pres,
                                                  span(part_of[pl.target]))
-            if M:
-                slot = (t % D) * M if D > 1 else 0
-                incoming = jax.lax.dynamic_slice(buf, (slot,), (M,))
-                if D > 1:
-                    buf = jax.lax.dynamic_update_slice(buf, jnp.zeros(M, fdt), (slot,))
-                for p in cfg.pops:
-                    for k in range(len(p.kinds)):
-                        o = p.offset + k * p.n
-                        new_pops[p.name][f"x{k}"] = new_pops[p.name][f"x{k}"] + incoming[o:o + p.n]
+            if D > 1:
+                slot = (t % D) * M
+                X = X.at[:M].add(jax.lax.dynamic_slice(buf, (slot,), (M,)))
+                buf = jax.lax.dynamic_update_slice(buf, jnp.zeros(M, fdt), (slot,))
+            else:
+                X = buf
             for f in cfg.filtered:
                 spk = presynaptic(f, idx if cfg.parts else None, n_spk if cfg.parts else None,
                                   local)
@@ -714,7 +724,7 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
             for d in cfg.discrete:
                 st = new_pops[d.name] = dict(pops[d.name])
                 prm = params["discrete"][d.name]
-                current = incoming[d.offset:d.offset + d.n] if M else jnp.zeros(d.n, fdt)
+                current = X[d.offset:d.offset + d.n]
                 if d.dense:
                     dn, rule = dict(dense[d.dense]), params["dense"][d.dense]
                     x = presynaptic(d, idx if cfg.parts else None,
@@ -740,11 +750,13 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
                 s["v"] = jnp.where(spk, params["pops"][p.name]["v_reset"], s["v"])
                 s["lastspike"] = jnp.where(spk, t, s["lastspike"])
             if cfg.diagnose:
-                for path, a in _float_leaves({"pops": new_pops, "plastic": plastic,
+                seen = {k: {**v, **ports_of(p, X)} if (p := pop_of.get(k)) else v
+                        for k, v in new_pops.items()}
+                for path, a in _float_leaves({"pops": seen, "plastic": plastic,
                                               "dense": dense}):
                     out[f"nan/{path}"] = _first_bad(a)
             new = {"t": t + 1, "pops": new_pops, "recs": recs, "plastic": plastic,
-                   "dense": dense}
+                   "dense": dense, "X": X}
             if cfg.history:
                 new["hist"] = hist
             if D > 1:
@@ -766,15 +778,24 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
                 key = params["poisson"][part.name]["key"]
                 draws[part.name] = jax.vmap(lambda tt, key=key, n=part.n: jax.random.uniform(
                     jax.random.fold_in(key, tt), (n,), fdt))(steps)
-        carry = {"t": state["t"], "pops": state["pops"], "recs": recs,
-                 "plastic": state["plastic"], "dense": state["dense"]}
+        # the carry keeps every port in one flat vector (deliveries add to it directly);
+        # the state between chunks keeps them per population
+        X = jnp.concatenate([state["pops"][p.name][f"x{k}"] for p in cfg.pops
+                             for k in range(len(p.kinds))]
+                            + [jnp.zeros(M + 1 - sum(p.n * len(p.kinds) for p in cfg.pops),
+                                         fdt)])
+        carry = {"t": state["t"], "recs": recs, "plastic": state["plastic"],
+                 "dense": state["dense"], "X": X,
+                 "pops": {k: {f: a for f, a in v.items() if f[0] != "x" or k not in pop_of}
+                          for k, v in state["pops"].items()}}
         if cfg.history:
             carry["hist"] = state["hist"]
         if D > 1:
             carry["buf"] = state["buf"]
         carry, out = jax.lax.scan(step, carry, jnp.arange(cfg.length, dtype=jnp.int32))
-        new_state = {"t": carry["t"], "pops": carry["pops"], "plastic": carry["plastic"],
-                     "dense": carry["dense"]}
+        new_state = {"t": carry["t"], "plastic": carry["plastic"], "dense": carry["dense"],
+                     "pops": {k: {**v, **ports_of(pop_of[k], carry["X"])} if k in pop_of
+                              else v for k, v in carry["pops"].items()}}
         if cfg.history:
             new_state["hist"] = carry["hist"]
         if D > 1:
@@ -819,8 +840,8 @@ def _executable(cfg: _Config, args: tuple[Any, ...], batched: bool | str = False
                 disk: Path | None = None) -> tuple[Any, float]:
     """The compiled chunk function for a structure and argument signature (shapes, dtypes
     and, for sharded batches, shardings), and the seconds spent compiling it now (0.0 when
-    it was cached in this process). With ``disk``, a directory, unsharded executables are
-    also kept there for later processes (``_cache``); loading one counts as compiling."""
+    it was cached in this process). With ``disk``, a directory, executables are also kept
+    there for later single-device processes (``_cache``); loading one counts as compiling."""
     leaves, tree = jax.tree_util.tree_flatten(args)
     signature = tuple((np.shape(x), np.result_type(x).str, _named(x)) for x in leaves)
     key = (cfg, batched, tree, signature)
@@ -830,7 +851,9 @@ def _executable(cfg: _Config, args: tuple[Any, ...], batched: bool | str = False
     tic = time.perf_counter()
     options = _CPU_OPTIONS if jax.default_backend() == "cpu" else None
     path = None
-    if disk is not None and not any(named for _, _, named in signature):
+    # a deserialised executable is loaded onto every local device, so the disk cache
+    # serves single-device processes only
+    if disk is not None and jax.device_count() == 1:
         path = _cache.entry(disk, cfg, batched, str(tree), signature, options)
     compiled = _cache.load(path) if path is not None else None
     if compiled is None:
@@ -854,8 +877,9 @@ class JaxSimulation:
         dtype: ``"float32"`` (default) or ``"float64"``.
         chunk_steps: steps per compiled chunk; recordings move to host memory after
             each chunk, so device memory is bounded by one chunk's recordings.
-        spike_capacity: initial capacity ``K`` of the compacted spike buffer per
-            population (default: 64, or the population size if smaller).
+        spike_capacity: initial capacity ``K`` of the compacted spike buffer of a step
+            (default: 1/64 of all spike sources, rounded up to a power of two, within
+            64..4096, and at most the number of sources).
         on_overflow: ``"grow"`` (re-run the chunk with a larger buffer) or ``"raise"``.
         on_nan: ``"raise"`` or ``"stop"`` (end the run at the fault, keeping what was
             recorded).
@@ -944,7 +968,11 @@ class JaxSimulation:
             a = self._adjacency(rows, members, projs, port_offset, M, n_w)
             if a is not None:
                 adj[table], fanout[table] = a, a["tgt"].shape[1]
-        self._capacity = min(self._n_events, self.spike_capacity or 64)
+        # the compaction costs per actual spike, not per slot: start with room for 1/64 of
+        # the sources spiking in one step (64k neurons: 1024), so that large networks do not
+        # overflow and re-run their first chunk; the slots only cost the recorded buffer
+        self._capacity = min(self._n_events, self.spike_capacity
+                             or min(4096, max(64, _pow2(self._n_events // 64))))
         self._fanout = fanout.get("events", 0)
         self._D, self._M = D, M
         self._tables = tables

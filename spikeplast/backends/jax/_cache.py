@@ -2,12 +2,14 @@
 
 XLA compiles a CUBA chunk in 0.3–0.6 s on this CPU; loading the serialised executable
 takes about 10 ms. An entry is keyed by everything that shapes the executable: the
-chunk structure, the argument signature, the JAX/jaxlib versions, the platform and
-device kind, the host CPU's model and flags (XLA:CPU compiles for the host) and the
-compiler options. Entries are ``.npz`` files written atomically by the same writer as
-results (no pickle: the payload is XLA's own serialisation and the argument trees are
-protocol buffers). An unreadable entry is compiled again and replaced; a cache that
-cannot be written only costs the compile.
+chunk structure, the argument signature, the JAX/jaxlib versions, the platform, the
+device kind and count (an executable is loaded for a device assignment), the host
+CPU's model and flags (XLA:CPU compiles for the host) and the compiler options.
+Entries are ``.npz`` files written atomically by the same writer as results (no pickle:
+the payload is XLA's own serialisation and the argument trees are protocol buffers).
+An unreadable entry is compiled again and replaced; a cache that cannot be written
+only costs the compile. Only processes with one device use the cache: XLA loads a
+deserialised executable onto every local device.
 """
 
 from __future__ import annotations
@@ -48,7 +50,8 @@ def entry(directory: Path, *parts: Any) -> Path:
 
     device = jax.devices()[0]
     key = repr((parts, jax.__version__, jaxlib.__version__, device.platform,
-                device.device_kind, _host() if device.platform == "cpu" else ""))
+                device.device_kind, jax.device_count(), jax.process_count(),
+                _host() if device.platform == "cpu" else ""))
     return directory / f"{hashlib.sha256(key.encode()).hexdigest()[:32]}.npz"
 
 
