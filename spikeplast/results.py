@@ -231,12 +231,27 @@ class Recording:
         self._weight_steps[mon].append(np.asarray(steps, np.int64))
 
     def spike_steps(self, pop: str) -> tuple[np.ndarray, np.ndarray]:
-        """All spikes of ``pop`` as ``(indices, steps)``, sorted by step then index."""
+        """All spikes of ``pop`` as ``(indices, steps)``, sorted by step then index.
+
+        The chunks are merged into one pair that replaces them (a long run's spikes are
+        not held twice), and sorted only if they are not in order already.
+        """
         parts = self._spikes.get(pop, [])
-        idx = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, np.int64)
-        steps = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0, np.int64)
-        order = np.lexsort((idx, steps))
-        return idx[order], steps[order]
+        if len(parts) != 1:
+            idx = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, np.int64)
+            for k, (_, steps) in enumerate(parts):
+                parts[k] = (None, steps)  # free each chunk's indices
+            steps = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0, np.int64)
+            parts[:] = [(idx, steps)]
+        idx, steps = parts[0] if parts else (np.zeros(0, np.int64), np.zeros(0, np.int64))
+        if idx.size > 1:
+            ds = np.diff(steps)
+            if not (np.all(ds >= 0) and np.all((ds > 0) | (np.diff(idx) > 0))):
+                order = np.lexsort((idx, steps))
+                idx, steps = idx[order], steps[order]
+                if parts:
+                    parts[:] = [(idx, steps)]
+        return idx, steps
 
     def results(self, n_steps: int, metadata: Mapping[str, Any]) -> Results:
         """Assemble :class:`Results` (times in seconds) for a run of ``n_steps`` steps."""

@@ -3,8 +3,9 @@
 ``sweep(net, {"exc.tau_m": [10*ms, 20*ms], "exc_exc.weight": [1*mV, 2*mV]}, 1*second)``
 runs two variants (the value lists are zipped). A key is ``"seed"``, or
 ``"<population or projection>.<field>"``, or ``"<projection>.plasticity.<field>"``.
-On the JAX backend the variants run as one vmapped scan that compiles once (the
-batch is sharded over all devices when there are several); on Brian2 they run one
+On the JAX backend the variants run in one executable that compiles once (one after
+another on a single CPU device, vmapped on accelerators; the batch is sharded over
+all devices when there are several); on Brian2 they run one
 after another through one compiled binary with ``run_args``.
 """
 
@@ -82,7 +83,7 @@ def sweep(net: Network, params: Mapping[str, Sequence[Any]], duration: Any, *,
         net: the base network.
         params: key -> one value per variant (see the module docstring).
         duration: simulated time of every variant.
-        backend: ``"jax"`` (one vmapped scan) or ``"brian2"`` (one binary, ``run_args``).
+        backend: ``"jax"`` (one executable) or ``"brian2"`` (one binary, ``run_args``).
         freeze_inputs: pre-draw Poisson inputs per variant (from its seed).
         shard: on JAX, split the batch over all devices when there are several.
         **options: backend options.

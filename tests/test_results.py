@@ -93,3 +93,28 @@ def test_failed_write_leaves_the_previous_file_intact(res, tmp_path, monkeypatch
     assert path.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["r.npz"]
     assert zipfile.is_zipfile(path)
+
+
+@pytest.mark.parametrize("shuffle", [False, True])
+def test_recorded_spike_chunks_come_out_sorted_by_step_then_index(shuffle):
+    """Oracle: numpy's lexsort of all chunks; in-order chunks (the JAX backend's) are
+    merged without sorting, others (Brian2's) are sorted."""
+    from spikeplast.results import Recording
+
+    rng = np.random.default_rng(3)
+    idx = rng.integers(0, 50, 3000)
+    steps = np.sort(rng.integers(0, 400, 3000))
+    order = np.lexsort((idx, steps))
+    keep = np.r_[True, (np.diff(steps[order]) > 0) | (np.diff(idx[order]) > 0)]
+    idx, steps = idx[order][keep], steps[order][keep]  # distinct (step, index) pairs
+    rec = Recording.empty(sp.lower(analytic_network(), n_steps=400))
+    cuts = np.sort(rng.choice(np.arange(1, idx.size), 9, replace=False))
+    chunks = list(zip(np.split(idx, cuts), np.split(steps, cuts)))
+    if shuffle:
+        chunks = [chunks[k] for k in rng.permutation(len(chunks))]
+    for i, s in chunks:
+        rec.add_spikes("pop", i, s)
+    got_i, got_s = rec.spike_steps("pop")
+    assert np.array_equal(got_i, idx) and np.array_equal(got_s, steps)
+    again = rec.spike_steps("pop")  # merged in place, same answer
+    assert np.array_equal(again[0], idx) and np.array_equal(again[1], steps)

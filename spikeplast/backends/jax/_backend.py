@@ -815,8 +815,9 @@ def _named(x: Any) -> str:
 @functools.lru_cache(maxsize=64)
 def _jitted(cfg: _Config, batched: bool | str = False) -> Callable[..., Any]:
     """The jitted chunk function of a structure; ``batched=True`` maps it over a leading
-    axis of every argument (a sweep of variants), ``"states"`` over the state only (many
-    initial states, parameters and inputs shared)."""
+    axis of every argument (a sweep of variants) with ``vmap``, ``"map"`` the same one
+    variant after another in one executable (``lax.map``), ``"states"`` over the state
+    only (many initial states, parameters and inputs shared)."""
     fn = _chunk_fn(cfg)
     if batched == "states":
         # the step counter is shared: conditions on it (recording steps, update periods)
@@ -828,6 +829,8 @@ def _jitted(cfg: _Config, batched: bool | str = False) -> Callable[..., Any]:
             axes["buf"] = 0
         return jax.jit(jax.vmap(fn, in_axes=(None, axes, None),
                                 out_axes=({**axes, "t": None}, 0)))
+    if batched == "map":
+        return jax.jit(lambda *args: jax.lax.map(lambda a: fn(*a), args))
     return jax.jit(jax.vmap(fn) if batched else fn)
 
 _EXECUTABLES: OrderedDict[Any, Any] = OrderedDict()
