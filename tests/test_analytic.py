@@ -94,6 +94,24 @@ def test_poisson_rate_within_three_sigma(res):
     assert 0.8 < fano < 1.2
 
 
+def test_poisson_intervals_are_geometric(res):
+    """A Bernoulli process of probability p per step has geometric intervals; in a
+    window of T steps an interval of k steps is seen (T - k) p^2 (1 - p)^(k-1) times per
+    input on average. Oracle: that closed form, summed to each quartile of the geometric
+    law, within 4 sigma (Poisson counts)."""
+    s = res.spikes["poisson"]
+    steps = np.round(s.times / DT).astype(np.int64)
+    order = np.lexsort((steps, s.indices))
+    isi = np.diff(steps[order])[np.diff(s.indices[order]) == 0]
+    p, T = POISSON_RATE * DT, round(res.duration / DT)
+    assert isi.min() >= 1 and isi.size > 1000
+    for q in (0.25, 0.5, 0.75):
+        k = int(np.ceil(np.log1p(-q) / np.log1p(-p)))
+        j = np.arange(1, k + 1)
+        want = 1000 * np.sum((T - j) * p * p * (1 - p) ** (j - 1))
+        assert abs(np.sum(isi <= k) - want) < 4 * np.sqrt(want), (q, k, want)
+
+
 def test_time_varying_poisson_rates_follow_their_table(res):
     s = res.spikes["timed"]
     for k, rate in enumerate(TIMED):

@@ -173,3 +173,20 @@ def test_an_unwritable_compile_cache_costs_only_the_compile(tmp_path):
     b = sp.simulate(net, 20 * ms, chunk_steps=123, compile_cache=False)
     assert np.array_equal(a.spikes["exc"].indices, b.spikes["exc"].indices)
     assert blocked.read_text() == "not a directory"
+
+
+def test_live_poisson_spikes_do_not_depend_on_chunks_or_buffer_size():
+    """Constant-rate inputs draw the gap to each input's next spike from (source, step,
+    input) alone: other chunk lengths and spike capacities give the same spikes."""
+    net = burst_network()
+    runs = [sp.simulate(net, 80 * ms, dtype="float64", chunk_steps=c, spike_capacity=k)
+            for c, k in ((10_000, None), (137, 4), (50, 512))]
+    noise = [sp.simulate(net.replace(monitors=(sp.SpikeMonitor(population="noise"),)),
+                         80 * ms, chunk_steps=c, spike_capacity=k).spikes["noise"]
+             for c, k in ((10_000, None), (137, 4))]
+    assert len(noise[0]) > 50
+    assert np.array_equal(noise[0].indices, noise[1].indices)
+    assert np.array_equal(noise[0].times, noise[1].times)
+    for r in runs[1:]:
+        assert np.array_equal(r.spikes["pop"].indices, runs[0].spikes["pop"].indices)
+        assert np.array_equal(r.spikes["pop"].times, runs[0].spikes["pop"].times)

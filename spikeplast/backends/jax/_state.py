@@ -51,6 +51,8 @@ def export_state(sim: JaxSimulation, state: dict[str, Any]) -> SimState:
             out[f"{q.name}/w"] = np.asarray(dn["W"])[q.j, q.i]
             if "trace_pre" in dn:
                 out[f"{q.name}/trace_pre"] = np.asarray(dn["trace_pre"])
+    for name, nxt in s["gaps"].items():  # constant-rate Poisson inputs: next spike step
+        out[f"{name}/next_spike"] = np.asarray(nxt).astype(np.int64)
     if sim._D > 1:
         D, M = sim._D, sim._M
         slots = np.asarray(s["buf"])[:D * M].reshape(D, M)
@@ -130,6 +132,12 @@ def import_state(sim: JaxSimulation, snap: SimState) -> dict[str, Any]:
             dn["W"] = W
             if "trace_pre" in dn:
                 dn["trace_pre"] = get(f"{q.name}/trace_pre", (q.n_pre,))
+    # next spike steps of constant-rate Poisson inputs; a state without them (Brian2's)
+    # draws them afresh at t, which the memoryless process allows
+    saved = {part.name: np.clip(get(f"{part.name}/next_spike", (part.n,), np.int64), t,
+                                2**31 - 1)
+             for part in sim._parts if f"{part.name}/next_spike" in snap.values}
+    state["gaps"] = sim.first_spikes(t, only=saved)
     if sim._D > 1:
         D, M = sim._D, sim._M
         slots = np.zeros((D, M), fdt)
