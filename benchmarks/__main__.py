@@ -19,8 +19,8 @@ so import, lowering, tracing and compiling are real:
   results cold and warm, peak memory of the binary. The binary is single-threaded.
 * The ratios JAX / Brian2 of simulation time and of time to results (cold and warm).
 
-``--quick`` keeps the 4k networks, Song–Abbott for 10 s and the rate rules on 20 000
-patterns (under 2 minutes here); the full mode prints its own run time.
+``--quick`` keeps the 4k networks, Song–Abbott for 10 s and three rate rules on 20 000
+patterns (about 80 s here); the full mode (about 4 minutes) prints its own run time.
 """
 
 from __future__ import annotations
@@ -136,7 +136,7 @@ def table(rows: list[dict[str, Any]]) -> str:
 def main() -> None:
     ap = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--quick", action="store_true", help="4k networks, short runs (< 2 min)")
+    ap.add_argument("--quick", action="store_true", help="4k networks, short runs (~80 s)")
     ap.add_argument("--cases", help="comma-separated case names (default: all of the mode)")
     ap.add_argument("--json", default="benchmarks.json", help="write the numbers here")
     ap.add_argument("--no-brian2", action="store_true", help="JAX only")
