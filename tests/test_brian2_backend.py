@@ -127,3 +127,47 @@ def test_structure_key_covers_every_projection_rule():
             base.projections[1]))
         keys.add(structure_key(sp.lower(net), 100))
     assert len(keys) == 4
+
+
+def test_a_full_build_directory_is_a_clear_error_and_leaves_nothing_half_built(tmp_path,
+                                                                              monkeypatch):
+    """The disk fills up in the middle of generating the project: the error names the
+    cache and the reason, nothing half-built is left, and the next run builds normally."""
+    import errno
+
+    cache = tmp_path / "cache"
+    real = b2backend._backend._generate_and_compile
+
+    def fills_up(plan, n_steps, directory):
+        (directory / "objects.cpp").write_text("// half written")
+        raise OSError(errno.ENOSPC, "No space left on device", str(directory / "main.o"))
+
+    monkeypatch.setattr(b2backend._backend, "_generate_and_compile", fills_up)
+    with pytest.raises(sp.SimulationError,
+                       match=rf"cannot write the build cache {cache}: No space left.*main\.o"):
+        sp.simulate(tiny(n_kick=3), 10 * ms, backend="brian2", cache_dir=cache)
+    assert not [p for p in cache.iterdir() if p.is_dir()]
+    monkeypatch.setattr(b2backend._backend, "_generate_and_compile", real)
+    res = sp.simulate(tiny(n_kick=3), 10 * ms, backend="brian2", cache_dir=cache)
+    assert len(res.spikes["pop"]) > 0
+
+
+def test_a_read_only_build_directory_is_a_clear_error(tmp_path, monkeypatch):
+    """Root ignores permission bits, so the read-only file system is injected where the
+    backend makes its first directory in the cache."""
+    import errno
+
+    def read_only(*args, **kwargs):
+        raise OSError(errno.EROFS, "Read-only file system", kwargs.get("dir"))
+
+    monkeypatch.setattr(b2backend._backend.tempfile, "mkdtemp", read_only)
+    cache = tmp_path / "ro"
+    with pytest.raises(sp.SimulationError,
+                       match=rf"cannot write the build cache {cache}: Read-only file system"):
+        sp.simulate(tiny(n_kick=2), 10 * ms, backend="brian2", cache_dir=cache)
+    # a path that is a file is refused the same way, before anything is built
+    blocked = tmp_path / "file"
+    blocked.write_text("x")
+    monkeypatch.undo()
+    with pytest.raises(sp.SimulationError, match="cannot write the build cache"):
+        sp.simulate(tiny(n_kick=2), 10 * ms, backend="brian2", cache_dir=blocked)

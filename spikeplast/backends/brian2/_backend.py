@@ -18,6 +18,7 @@ runtime (``target="cython"`` or ``"numpy"``)
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import hashlib
 import json
@@ -286,6 +287,27 @@ def _generate_and_compile(plan: Plan, n_steps: int, directory: Path) -> _Project
     return project
 
 
+#: errors of a build directory that is read-only, full or not ours
+_UNWRITABLE = {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errno.EDQUOT,
+               errno.ENOTDIR, errno.EEXIST}
+
+
+@contextlib.contextmanager
+def _writable(cache: Path) -> Iterator[None]:
+    """Turn a failure to write the build cache (read-only, full, a file in the way) into a
+    :class:`SimulationError` naming the directory, the file and the reason; the builder
+    has already removed anything half-written."""
+    try:
+        yield
+    except OSError as e:
+        if e.errno not in _UNWRITABLE:
+            raise
+        where = f" ({e.filename})" if e.filename else ""
+        raise SimulationError(f"backend 'brian2': cannot write the build cache {cache}: "
+                              f"{e.strerror or e}{where}. Free space there or pass cache_dir= "
+                              f"a writable directory.") from None
+
+
 def _project_for(plan: Plan, n_steps: int, cache_dir: Path) -> tuple[_Project, bool]:
     """The compiled project of a plan's structure, building it if needed.
 
@@ -325,8 +347,12 @@ def _run_project(project: _Project, values: list[np.ndarray]) -> tuple[dict[str,
         path = static / fname
         if not path.exists():
             tmp = static / f".{fname}.{uuid.uuid4().hex}"
-            arr.tofile(tmp)
-            os.replace(tmp, path)
+            try:
+                arr.tofile(tmp)
+                os.replace(tmp, path)
+            except BaseException:  # e.g. a full disk: leave no partial input behind
+                tmp.unlink(missing_ok=True)
+                raise
         args.append(f"{spec['name']}=static_arrays/{fname}")
     results = Path(tempfile.mkdtemp(prefix="results_", dir=d))
     try:
@@ -393,16 +419,14 @@ class Brian2Simulation:
     def _run_standalone(self, n_steps: int) -> dict[str, np.ndarray]:
         cache = Path(self.cache_dir) if self.cache_dir else default_cache_dir()
         tic = time.perf_counter()
-        try:
+        with _writable(cache):
             project, built = _project_for(self.plan, n_steps, cache)
-        except PermissionError as e:
-            raise SimulationError(f"backend 'brian2': cannot write the build cache {cache}: "
-                                  f"{e}. Pass cache_dir= a writable directory.") from None
         self.timings["build"] = time.perf_counter() - tic
         self.timings["compile"] = project.compile_seconds if built else 0.0
         tic = time.perf_counter()
         values = [v for _, _, v in run_values(self.plan, n_steps)]
-        out, sim_time, wall = _run_project(project, values)
+        with _writable(cache):  # a run writes its inputs and outputs in the project
+            out, sim_time, wall = _run_project(project, values)
         self.timings["run"] = sim_time
         self.timings["run_process"] = wall
         self.timings["prepare_values"] = time.perf_counter() - tic - wall
