@@ -16,8 +16,12 @@ counted in steps:
 - ``<population>/recent_steps`` and ``recent_indices``: the population's spikes of the
   last steps that delayed plastic synapses still have to see (only with such synapses).
 
-Random inputs need nothing more: Poisson draws are a function of the seed and the step on
-JAX, and frozen inputs are part of the plan.
+Constant-rate Poisson inputs on JAX add ``<input>/next_spike`` (the step of each input's
+next spike); other random inputs need nothing more: time-varying Poisson draws are a
+function of the seed and the step on JAX, and frozen inputs are part of the plan.
+
+:func:`in_flight` computes the two delay entries from the spikes of a run's last steps,
+for a backend whose queues cannot be read back (Brian2).
 """
 
 from __future__ import annotations
@@ -37,7 +41,8 @@ from .errors import ResultsFileError, SpecError
 if TYPE_CHECKING:
     from .lowering import Plan
 
-__all__ = ["SimState", "load_state", "check_snapshot", "snapshot_step", "NEVER",
+__all__ = ["SimState", "load_state", "check_snapshot", "snapshot_step", "in_flight",
+           "compacted_sources", "NEVER",
            "STATE_FORMAT_VERSION"]
 
 #: ``lastspike``/``lastupdate`` of "never": far enough back for any refractory period,
@@ -111,3 +116,74 @@ def check_snapshot(plan: Plan, snap: SimState) -> None:
     if abs(float(snap.metadata.get("dt", plan.dt)) - plan.dt) > 1e-15:
         raise SpecError(f"SimState: dt = {snap.metadata.get('dt')} s differs from the "
                         f"network's dt = {plan.dt} s.")
+
+
+def compacted_sources(plan: Plan) -> list[str]:
+    """The spike sources a step's spikes are gathered from, in plan order: every LIF
+    population, and every Poisson input that has synapses, feeds a spike-rate filter or
+    is monitored (spike trains are replayed from the plan instead)."""
+    from .lowering import NeuronPlan, PoissonPlan
+
+    monitored = set(plan.spike_monitors.values()) | set(plan.rate_monitors.values())
+    feeds = {q.source for q in plan.projections.values() if q.n_synapses} | {
+        f.source for f in plan.filtered()}
+    return [name for name, src in plan.populations.items()
+            if isinstance(src, NeuronPlan)
+            or (isinstance(src, PoissonPlan) and (name in feeds or name in monitored))]
+
+
+def in_flight(plan: Plan, spikes: Mapping[str, tuple[np.ndarray, np.ndarray]], step: int,
+              parts: list[str]) -> dict[str, np.ndarray]:
+    """The delay entries of a state at ``step``, from the spikes that caused them.
+
+    Args:
+        plan: the network.
+        spikes: source -> ``(indices, steps)`` of its spikes (at least those of the last
+            ``D`` steps), for every source of a delayed projection and every name in
+            ``parts``.
+        step: the state's step (the run has executed steps ``0 .. step - 1``).
+        parts: the spike sources whose recent spikes are kept
+            (:func:`compacted_sources`).
+
+    Returns:
+        ``<pop>/<port>/pending`` of every port (shape ``(D, n)``, ``D`` = 1 + the longest
+        delay; static synapses only: a spike at step ``e`` through a synapse of delay ``d``
+        is pending if ``e + d >= step``) when ``D > 1``, and ``<source>/recent_steps`` /
+        ``recent_indices`` (the spikes of the last ``H - 1`` steps, ``H`` = 1 + the longest
+        delay of a pair-STDP projection from a non-train source) when ``H > 0``.
+    """
+    from .lowering import DiscretePlan, NeuronPlan, SpikeTrainPlan
+    from .spec import ResolvedSTDP
+
+    projs = [q for q in plan.projections.values() if q.n_synapses]
+    out: dict[str, np.ndarray] = {}
+    D = 1 + max([int(q.delay_steps.max()) for q in projs] or [0])
+    if D > 1:
+        for p in plan.populations.values():
+            ports = [q.name for q in p.ports] if isinstance(p, NeuronPlan) else \
+                ["input"] if isinstance(p, DiscretePlan) else []
+            for port in ports:
+                out[f"{p.name}/{port}/pending"] = np.zeros((D, p.n))
+        for q in projs:
+            if q.plasticity is not None or q.port_kind == "rate":
+                continue  # plastic synapses read their weight when the spike arrives
+            idx, steps = spikes[q.source]
+            recent = steps >= step - D
+            for e, i in zip(steps[recent], idx[recent]):
+                syn = np.flatnonzero(q.i == i)
+                k = e + q.delay_steps[syn] - step
+                due = (k >= 0) & (k < D)
+                np.add.at(out[f"{q.target}/{q.port}/pending"], (k[due], q.j[syn][due]),
+                          q.w[syn][due])
+    H = 1 + max([int(q.delay_steps.max()) for q in projs
+                 if isinstance(q.plasticity, ResolvedSTDP)
+                 and not isinstance(plan.populations[q.source], SpikeTrainPlan)] or [-1])
+    if H > 0:
+        first = step - min(H - 1, step)
+        for name in parts:
+            idx, steps = spikes[name]
+            keep = (steps >= first) & (steps < step)
+            order = np.lexsort((idx[keep], steps[keep]))
+            out[f"{name}/recent_steps"] = steps[keep][order].astype(np.int64)
+            out[f"{name}/recent_indices"] = idx[keep][order].astype(np.int64)
+    return out

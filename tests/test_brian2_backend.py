@@ -171,3 +171,18 @@ def test_a_read_only_build_directory_is_a_clear_error(tmp_path, monkeypatch):
     monkeypatch.undo()
     with pytest.raises(sp.SimulationError, match="cannot write the build cache"):
         sp.simulate(tiny(n_kick=2), 10 * ms, backend="brian2", cache_dir=blocked)
+
+
+def test_a_binary_built_for_one_uniform_delay_is_not_reused_for_another(tmp_path):
+    """Brian2 bakes a pathway's delay into its spike queue when all its delays are equal.
+    Oracle: JAX on the same spec, after the cache already holds the other delay's build."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from test_checkpoint import stdp_net
+
+    kw = {"freeze_inputs": True}
+    sp.simulate(stdp_net(1.5), 60 * ms, backend="brian2", cache_dir=tmp_path, **kw)
+    b = sp.simulate(stdp_net(0.0), 60 * ms, backend="brian2", cache_dir=tmp_path, **kw)
+    j = sp.simulate(stdp_net(0.0), 60 * ms, dtype="float64", **kw)
+    assert len(j.spikes["cells"]) > 10
+    assert np.array_equal(b.spikes["cells"].indices, j.spikes["cells"].indices)
+    assert np.allclose(b.spikes["cells"].times, j.spikes["cells"].times, rtol=0, atol=1e-12)

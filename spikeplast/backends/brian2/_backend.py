@@ -37,9 +37,9 @@ import numpy as np
 
 from ..._files import cache_root
 from ...errors import SimulationError, SpecError, UnsupportedFeature
-from ...lowering import Plan
+from ...lowering import Plan, SpikeTrainPlan
 from ...results import Recording
-from ...state import NEVER, SimState
+from ...state import NEVER, SimState, compacted_sources, in_flight
 from ._model import (
     Model,
     blocks,
@@ -110,7 +110,7 @@ def structure_key(plan: Plan, n_steps: int) -> str:
             else:
                 h.update(repr(x).encode())
 
-    put("v8", brian2.__version__, plan.dt, n_steps)
+    put("v9", brian2.__version__, plan.dt, n_steps)
     for b in blocks(plan):
         put(b, sorted(shared_parameters(plan, b)))
     for name, p in plan.populations.items():
@@ -136,9 +136,13 @@ def structure_key(plan: Plan, n_steps: int) -> str:
             getattr(rule, "zero_diagonal", None))
     for g in synapse_groups(plan):
         # Brian2 builds a different spike queue when every delay of a pathway is equal: a
-        # binary built for equal delays ignores unequal ones passed through run_args
+        # binary built for equal delays ignores unequal ones passed through run_args, and
+        # keeps its one delay when run with another (measured: a network built with all
+        # delays 1.5 ms and rerun with 0 gave the delayed spikes), so that delay is
+        # structure too
         d = np.concatenate([plan.projections[m[0]].delay_steps for m in g.members])
-        put(g.name, bool(d.size == 0 or np.all(d == d[0])))
+        equal = bool(d.size == 0 or np.all(d == d[0]))
+        put(g.name, equal, int(d[0]) if equal and d.size else None)
     put(dict(plan.spike_monitors), dict(plan.rate_monitors))
     for name, m in plan.state_monitors.items():
         put(name, m.population, m.variables, m.indices, m.every)
@@ -401,7 +405,8 @@ class Brian2Simulation:
             progress: Callable[[int, int], None] | None = None
             ) -> tuple[SimState | None, Recording]:
         """Simulate ``n_steps`` steps from the initial values; returns the final portable
-        state (None when delayed spikes are in flight) and the recording."""
+        state (spikes in flight through delays rebuilt from the sources' last spikes) and the
+        recording."""
         if state is not None:
             raise UnsupportedFeature("brian2", "continuing from a saved state",
                                      "Brian2 runs start from the plan's initial values.")
@@ -531,12 +536,14 @@ class Brian2Simulation:
         return rec
 
     def _snapshot(self, out: dict[str, np.ndarray], n_steps: int) -> SimState | None:
-        """The portable state at the end of the run; None when spikes are still in flight
-        through multi-step delays (Brian2's queues cannot be read back)."""
+        """The portable state at the end of the run. Spikes still in flight through
+        delays are rebuilt from the sources' recorded spikes (Brian2's queues cannot be
+        read back): see :func:`~spikeplast.state.in_flight`."""
         plan = self.plan
-        if any(q.n_synapses and q.delay_steps.max() > 0 for q in plan.projections.values()):
-            return None
         values = {}
+        if any(q.n_synapses and q.delay_steps.max() > 0 for q in plan.projections.values()):
+            values.update(in_flight(plan, self._source_spikes(out), n_steps,
+                                    compacted_sources(plan)))
         for e in state_layout(plan):
             if e.kind == "zero":
                 values[e.key] = np.zeros((), np.int32 if e.var != "acc" else np.float64)
@@ -555,6 +562,24 @@ class Brian2Simulation:
         meta = {"backend": "brian2", "spec_hash": plan.spec_hash, "dt": plan.dt,
                 "dtype": self.dtype}
         return SimState(n_steps, values, meta)
+
+    def _source_spikes(self, out: dict[str, np.ndarray]
+                       ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """``(indices, steps)`` of every spike source: recorded by a spike monitor (the
+        spec's or the one a delayed network adds), or a spike train of the plan."""
+        plan = self.plan
+        monitor_of = {pop: mon for mon, pop in plan.spike_monitors.items()}
+        spikes = {}
+        for name, src in plan.populations.items():
+            if isinstance(src, SpikeTrainPlan):
+                spikes[name] = (np.asarray(src.indices), np.asarray(src.steps))
+                continue
+            mon = monitor_of.get(name, f"_ckpt_{name}")
+            if f"spikes/{mon}/i" in out:
+                t = np.asarray(out[f"spikes/{mon}/t"])
+                spikes[name] = (out[f"spikes/{mon}/i"].astype(np.int64),
+                                np.floor(t / plan.dt + 0.5).astype(np.int64))
+        return spikes
 
     def connectivity(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         """The synapses ``(i, j)`` per projection as Brian2 created them (after a run)."""

@@ -39,6 +39,7 @@ from ...lowering import (
     hebbian_constants,
 )
 from ...spec import BCM, BCMODE, DiscreteSTDP, Hebbian, ResolvedSTDP
+from ...state import compacted_sources
 
 __all__ = ["Model", "Block", "SynapseGroup", "StateEntry", "blocks", "synapse_groups",
            "construct", "neuron_equations", "run_values", "shared_parameters", "state_layout"]
@@ -420,6 +421,13 @@ def construct(plan: Plan, b2: Any, n_steps: int) -> Model:
         m.spike_mons[mon] = b2.SpikeMonitor(m.views[pop], name=f"spikes_{mon}")
         if pop in discrete:  # its spikes are detected in 'after_synapses'
             m.spike_mons[mon].when, m.spike_mons[mon].order = "after_synapses", 4
+    if any(q.n_synapses and q.delay_steps.max() > 0 for q in plan.projections.values()):
+        # spikes still travelling at the end are rebuilt from the sources' last spikes
+        # (the spike queues cannot be read back): record every source nobody records
+        for pop in delay_sources(plan):
+            if pop not in plan.spike_monitors.values():
+                m.spike_mons[f"_ckpt_{pop}"] = b2.SpikeMonitor(m.views[pop],
+                                                               name=f"spikes__ckpt_{pop}")
     for mon, pop in plan.rate_monitors.items():
         m.rate_mons[mon] = b2.PopulationRateMonitor(m.views[pop], name=f"rate_{mon}")
     for mon, st in plan.state_monitors.items():
@@ -707,10 +715,22 @@ class StateEntry:
     kind: str = "value"
 
 
+def delay_sources(plan: Plan) -> list[str]:
+    """The live spike sources whose recent spikes a delayed network's end state needs:
+    the compacted sources and the sources of delayed projections (not spike trains,
+    which the plan holds)."""
+    delayed = {q.source for q in plan.projections.values()
+               if q.n_synapses and q.delay_steps.max() > 0}
+    return [name for name, src in plan.populations.items()
+            if isinstance(src, (NeuronPlan, PoissonPlan))
+            and (name in compacted_sources(plan) or name in delayed)]
+
+
 def state_layout(plan: Plan) -> list[StateEntry]:
     """Every array of the portable state (see :mod:`spikeplast.state`) and where Brian2
     keeps it. Delayed spikes in flight are not among them (Brian2's spike queues cannot
-    be read from a standalone run)."""
+    be read from a standalone run; the backend rebuilds them with
+    :func:`~spikeplast.state.in_flight`)."""
     out = []
     for b in blocks(plan):
         for pop, first, n in b.members:

@@ -39,7 +39,6 @@ from ...errors import SimulationError, SpecError
 from ...lowering import (
     DiscretePlan,
     FilteredRatePlan,
-    NeuronPlan,
     Plan,
     PoissonPlan,
     RatePatternsPlan,
@@ -50,7 +49,7 @@ from ...lowering import (
 )
 from ...results import Recording
 from ...spec import DiscreteSTDP, ResolvedSTDP
-from ...state import SimState, check_snapshot
+from ...state import SimState, check_snapshot, compacted_sources
 from . import _cache
 from ._neuron import coefficients, integrate
 from ._state import export_state, import_state
@@ -983,8 +982,8 @@ class JaxSimulation:
         # bucket, so a new seed with a few more or fewer synapses reuses compiled code
         weights = np.zeros(_bucket(n_w + 1), fdt)
         weights[:n_w] = np.concatenate([q.w for q in projs]) if projs else []
-        monitored = set(plan.spike_monitors.values()) | set(plan.rate_monitors.values())
         filtered_sources = {f.source for f in plan.filtered()}
+        compacted = set(compacted_sources(plan))
         parts, trains, offset = [], [], 0
         for name, src in plan.populations.items():
             has_out = any(q.source == name and q.n_synapses for q in projs) \
@@ -996,7 +995,7 @@ class JaxSimulation:
                     trains.append(_Train(name, src.n, any(
                         q.source == name and q.n_synapses and q.plasticity is None
                         for q in projs)))
-            elif isinstance(src, NeuronPlan) or has_out or name in monitored:
+            elif name in compacted:
                 kind = src.kind
                 if isinstance(src, PoissonPlan) and src.rates.shape[0] == 1:
                     kind = "gaps"  # constant rates: draw the gap to each input's next spike
