@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-# models/ first: benchmarks/ has scripts named like the models (cuba.py)
+# models/ first: benchmarks/ has scripts named like the models (song_abbott.py)
 sys.path[:0] = [str(ROOT / "models"), str(ROOT / "benchmarks")]
 
 from cases import cases, describe  # noqa: E402

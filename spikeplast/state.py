@@ -169,8 +169,10 @@ def in_flight(plan: Plan, spikes: Mapping[str, tuple[np.ndarray, np.ndarray]], s
                 continue  # plastic synapses read their weight when the spike arrives
             idx, steps = spikes[q.source]
             recent = steps >= step - D
+            by_source = np.argsort(q.i, kind="stable")  # synapses of source i: a slice
+            bounds = np.searchsorted(q.i[by_source], np.arange(q.n_pre + 1))
             for e, i in zip(steps[recent], idx[recent]):
-                syn = np.flatnonzero(q.i == i)
+                syn = by_source[bounds[i]:bounds[i + 1]]
                 k = e + q.delay_steps[syn] - step
                 due = (k >= 0) & (k < D)
                 np.add.at(out[f"{q.target}/{q.port}/pending"], (k[due], q.j[syn][due]),

@@ -1562,7 +1562,8 @@ class JaxSimulation:
                 f"t = {step * self.plan.dt:g} s; population '{worst}' emitted at least "
                 f"{per[worst]} of the first {self._capacity}) but the spike buffer holds "
                 f"{self._capacity}; pass spike_capacity >= {peak} or on_overflow='grow'.")
-        # a full buffer only tells "more than K": at least double it
+        # the count is exact (the compaction counts past the buffer): grow once, to at
+        # least double
         self._capacity = min(self._n_events, max(2 * self._capacity,
                                                  _pow2(peak + peak // 4 + 1)))
         return True
