@@ -210,3 +210,44 @@ def test_delayed_plastic_synapses_lose_nothing_when_the_spike_buffers_overflow()
         assert np.array_equal(small.spikes[pop].times, big.spikes[pop].times)
     assert len(big.spikes["cells"]) > 0
     assert np.array_equal(small.final_state["plastic/w"], big.final_state["plastic/w"])
+
+
+@pytest.mark.parametrize("delay_ms", [0.0, 1.5])
+def test_vector_delivery_equals_the_spike_loop_bit_for_bit(delay_ms):
+    """``delivery="vector"`` (the default on GPUs: every slot of the spike buffer at once,
+    for synapses and STDP alike) against ``"loop"`` (one spike after another, the CPU
+    default), float64, on a recurrent STDP network with and without delays, with a buffer
+    small enough to overflow and grow. Oracle: the loop; on the CPU the two must be
+    identical bit for bit, spikes, weights and every state variable."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from test_checkpoint import assert_same_state, stdp_net
+
+    net = stdp_net(delay_ms=delay_ms, rate=400.0)
+    net = net.replace(monitors=(*net.monitors, sp.SpikeMonitor(population="inputs")))
+    runs = [sp.simulate(net, 80 * ms, dtype="float64", spike_capacity=2, delivery=d)
+            for d in ("loop", "vector")]
+    steps = np.round(runs[0].spikes["inputs"].times / net.dt).astype(int)
+    assert np.bincount(steps).max() > 2  # the buffer overflowed and grew
+    assert len(runs[0].spikes["cells"]) > 10
+    for pop in ("inputs", "cells"):
+        assert np.array_equal(runs[0].spikes[pop].indices, runs[1].spikes[pop].indices)
+        assert np.array_equal(runs[0].spikes[pop].times, runs[1].spikes[pop].times)
+    assert_same_state(runs[0].final_state, runs[1].final_state)
+
+
+def test_compile_cache_entries_are_keyed_by_spikeplast_source(tmp_path, monkeypatch):
+    """An executable compiled by other spikeplast code must never be loaded: the entry's
+    name changes with the source digest (oracle: the digest of the files themselves)."""
+    import hashlib
+
+    from spikeplast.backends.jax import _cache
+
+    root = Path(sp.__file__).parent
+    digest = hashlib.sha256()
+    for f in sorted(root.rglob("*.py")):
+        digest.update(f.relative_to(root).as_posix().encode())
+        digest.update(f.read_bytes())
+    assert _cache._source() == digest.hexdigest()
+    before = _cache.entry(tmp_path, "structure")
+    monkeypatch.setattr(_cache, "_source", lambda: "edited")
+    assert _cache.entry(tmp_path, "structure") != before

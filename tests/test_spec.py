@@ -151,3 +151,17 @@ def test_unknown_backend_and_option_are_rejected_before_running():
         sp.simulate(net(), 1 * ms, backend="jx")
     with pytest.raises(sp.SpecError, match="unknown option"):
         sp.simulate(net(), 1 * ms, backend="jax", dtyp="float64")
+
+
+@pytest.mark.parametrize("option, value, valid", [
+    ("dtype", "float16", "'float32' or 'float64'"),
+    ("on_overflow", "ignore", "'grow' or 'raise'"),
+    ("on_nan", "skip", "'raise' or 'stop'"),
+    ("spike_capacity", 0, "whole number >= 1"),
+    ("chunk_steps", 2.5, "whole number >= 1"),
+    ("compile_cache", "yes", "True or False"),
+    ("delivery", "gpu", "'auto', 'loop' or 'vector'"),
+])
+def test_invalid_jax_options_are_named_with_what_is_valid(option, value, valid):
+    with pytest.raises(sp.SpecError, match=f"{option} = {value!r} is invalid.*{valid}"):
+        sp.simulate(net(), 1 * ms, backend="jax", **{option: value})

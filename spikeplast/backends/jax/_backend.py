@@ -208,6 +208,7 @@ class _Config:
     state_mons: tuple[_StateMon, ...]
     weight_mons: tuple[_WeightMon, ...]
     diagnose: bool = False  # also return, per step, the first non-finite index per variable
+    vector: bool = False  # deliver every slot of the spike buffer at once (GPU), not a loop
     states_batched: bool = False  # mapped over a batch of states (run_states)
 
 
@@ -254,8 +255,12 @@ def check(plan: Plan, options: dict[str, Any]) -> None:
     if cache_dir is not None and not isinstance(cache_dir, (str, os.PathLike)):
         raise SpecError(f"backend 'jax': cache_dir = {cache_dir!r} is invalid; it must be a "
                         f"directory path.")
+    delivery = options.get("delivery", "auto")
+    if delivery not in ("auto", "loop", "vector"):
+        raise SpecError(f"backend 'jax': delivery = {delivery!r} is invalid; it must be "
+                        f"'auto', 'loop' or 'vector'.")
     valid = {"dtype", "on_overflow", "on_nan", "chunk_steps", "spike_capacity",
-             "compile_cache", "cache_dir"}
+             "compile_cache", "cache_dir", "delivery"}
     unknown = set(options) - valid
     if unknown:
         raise SpecError(f"backend 'jax': unknown option(s) {', '.join(sorted(unknown))}; valid: "
@@ -401,8 +406,21 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
 
         def deliver(buf: Array, t: Array, name: str, idx: Array, start: Array, count: Array
                     ) -> Array:
-            return jax.lax.fori_loop(
-                0, count, lambda k, b: deliver_one(b, t, name, idx[start + k]), buf)
+            """Add the weights of the synapses of spikes ``idx[start:start + count]`` to
+            the input buffer: one spike at a time (``loop``), or every slot of the
+            compacted buffer at once, the slots past ``count`` masked (``vector``; spike
+            trains, whose index arrays hold the whole run, always loop)."""
+            if not cfg.vector or name != "events":
+                return jax.lax.fori_loop(
+                    0, count, lambda k, b: deliver_one(b, t, name, idx[start + k]), buf)
+            tgt, dly, w = adj[name]
+            held = jnp.arange(idx.shape[0]) < count  # start is 0 for the events
+            flat = tgt[idx]
+            if D > 1:
+                flat = jnp.where(flat < M, ((t + dly[idx]) % D) * M + flat, sink)
+            flat = jnp.where(held[:, None], flat, sink)
+            # rows in order, so a sequential scatter (XLA:CPU) adds exactly as the loop
+            return buf.at[flat].add(jnp.where(held[:, None], w[idx], 0))
 
         def deliver_one(b: Array, t: Array, name: str, i: Array) -> Array:
             tgt, dly, w = adj[name]
@@ -437,9 +455,16 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
                         "apost": stv["apost"].at[syn].set(am),
                         "lu": stv["lu"].at[syn].set(t)}
 
-            def on_pre(k: Array, c: tuple, pre: tuple, lag: int) -> tuple:
+            def synapses(table: Array, r: Array) -> Array:
+                """The synapses of rows ``r`` (a row of −1: the sink's)."""
+                sink = prm["dly"].shape[0] - 1
+                syn = table[jnp.maximum(r, 0)]
+                return jnp.where((r >= 0)[..., None], syn, sink) if r.ndim else syn
+
+            def on_pre(k: Array, c: tuple, pre: tuple, lag: int,
+                       rows_of: Array | None = None) -> tuple:
                 b, stv = c
-                syn = prm["out"][rows(pre, k)]
+                syn = synapses(prm["out"], rows(pre, k) if rows_of is None else rows_of)
                 if len(pl.lags) > 1:  # only the synapses with this delay receive it now
                     syn = jnp.where(prm["dly"][syn] == lag, syn, prm["dly"].shape[0] - 1)
                 ap, am = decay(stv, syn)
@@ -452,8 +477,8 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
                 w = jnp.clip(w + prm["lr"] * am * f, prm["w_min"], prm["w_max"])
                 return b, store(stv, syn, w, ap, am)
 
-            def on_post(k: Array, stv: dict) -> dict:
-                syn = prm["in"][rows(post, k)]
+            def on_post(k: Array, stv: dict, rows_of: Array | None = None) -> dict:
+                syn = synapses(prm["in"], rows(post, k) if rows_of is None else rows_of)
                 ap, am = decay(stv, syn)
                 w = stv["w"][syn]
                 am = am + prm["a_minus"] if pl.pairing == "all_to_all" else \
@@ -462,10 +487,28 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
                 w = jnp.clip(w + prm["lr"] * ap * f, prm["w_min"], prm["w_max"])
                 return store(stv, syn, w, ap, am)
 
+            def every(spikes: tuple) -> Array:
+                """All slots of a spike list at once; a slot past its count is the
+                row whose synapses are the sink (disjoint synapses otherwise: each
+                synapse has one source, and a source spikes at most once per step)."""
+                ids, start, count, off = spikes
+                k = jnp.arange(ids.shape[0])
+                return jnp.where(k < count, ids[jnp.minimum(start + k, ids.shape[0] - 1)]
+                                 - off, -1)
+
             for lag, pre in pres:
-                buf, st = jax.lax.fori_loop(
-                    0, pre[2], lambda k, c, pre=pre, lag=lag: on_pre(k, c, pre, lag), (buf, st))
-            st = jax.lax.fori_loop(0, post[2], on_post, st)
+                if cfg.vector and not pl.source_is_train:
+                    r = every(pre)
+                    buf, st = on_pre(r, (buf, st), pre, lag, rows_of=r)
+                else:
+                    buf, st = jax.lax.fori_loop(
+                        0, pre[2], lambda k, c, pre=pre, lag=lag: on_pre(k, c, pre, lag),
+                        (buf, st))
+            if cfg.vector:
+                r = every(post)
+                st = on_post(r, st, rows_of=r)
+            else:
+                st = jax.lax.fori_loop(0, post[2], on_post, st)
             # the sink entry absorbed the padding: keep it inert
             sink = st["w"].shape[0] - 1
             st = {k: v.at[sink].set(0) for k, v in st.items()}
@@ -703,9 +746,10 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
                 masks.append(mask)
             if cfg.parts:
                 mask = jnp.concatenate(masks) if len(masks) > 1 else masks[0]
-                if cfg.capacity >= cfg.n_events:
+                if cfg.vector or cfg.capacity >= cfg.n_events:  # a prefix sum, no loop
                     n_spk = jnp.sum(mask, dtype=jnp.int32)
-                    idx = jnp.nonzero(mask, size=cfg.n_events, fill_value=0)[0].astype(jnp.int32)
+                    idx = jnp.nonzero(mask, size=min(cfg.capacity, cfg.n_events),
+                                      fill_value=0)[0].astype(jnp.int32)
                 else:
                     idx, n_spk = _compact_spikes(mask, cfg.capacity)
                 if cfg.fanout:
@@ -926,6 +970,12 @@ class JaxSimulation:
         compile_cache: keep compiled chunk functions on disk for later processes.
         cache_dir: their directory (default ``$SPIKEPLAST_CACHE/jax``, i.e.
             ``~/.cache/spikeplast/jax``).
+        delivery: how a step's spikes reach their synapses (and STDP rules): ``"loop"``,
+            one spike after another (work in proportion to the spikes: fastest on a
+            CPU); ``"vector"``, every slot of the spike buffer at once, the empty ones
+            masked (work in proportion to the buffer, no loop: fastest on a GPU);
+            ``"auto"`` (default), ``loop`` on CPU and ``vector`` on other devices. Both
+            give the same results (bit-for-bit on CPU).
     """
 
     plan: Plan
@@ -936,7 +986,15 @@ class JaxSimulation:
     on_nan: str = "raise"
     compile_cache: bool = True
     cache_dir: str | os.PathLike[str] | None = None
+    delivery: str = "auto"
     timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def vectorised(self) -> bool:
+        """Whether spikes are delivered a buffer at a time (``delivery``)."""
+        if self.delivery == "auto":
+            return jax.devices()[0].platform != "cpu"
+        return self.delivery == "vector"
 
     def __post_init__(self) -> None:
         t0 = time.perf_counter()
@@ -1299,7 +1357,7 @@ class JaxSimulation:
                        self._n_events, self._capacity, self._fanout, self._trains,
                        self._plastic, self._history, self._back, self._discrete,
                        self._filtered, self._rates, self._state_mons, self._weight_mons,
-                       diagnose)
+                       diagnose, vector=self.vectorised)
 
     def initial_state(self) -> dict[str, Any]:
         """The state at t = 0 (from the plan's initial values)."""

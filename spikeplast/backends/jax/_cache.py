@@ -2,7 +2,8 @@
 
 XLA compiles a CUBA chunk in 0.3–0.6 s on this CPU; loading the serialised executable
 takes about 10 ms. An entry is keyed by everything that shapes the executable: the
-chunk structure, the argument signature, the JAX/jaxlib versions, the platform, the
+chunk structure, the argument signature, the JAX/jaxlib versions, spikeplast's own
+source (a changed step function must never be served from an old entry), the platform, the
 device kind and count (an executable is loaded for a device assignment), the host
 CPU's model and flags (XLA:CPU compiles for the host) and the compiler options.
 Entries are ``.npz`` files written atomically by the same writer as results (no pickle:
@@ -44,12 +45,23 @@ def _host() -> str:
     return "\n".join(sorted(set(keep)))
 
 
+@functools.cache
+def _source() -> str:
+    """A digest of spikeplast's Python source: the code that traces the chunk function."""
+    root = Path(__file__).resolve().parents[2]
+    digest = hashlib.sha256()
+    for f in sorted(root.rglob("*.py")):
+        digest.update(f.relative_to(root).as_posix().encode())
+        digest.update(f.read_bytes())
+    return digest.hexdigest()
+
+
 def entry(directory: Path, *parts: Any) -> Path:
     """The file of the executable described by ``parts`` (their ``repr``s)."""
     import jaxlib
 
     device = jax.devices()[0]
-    key = repr((parts, jax.__version__, jaxlib.__version__, device.platform,
+    key = repr((parts, jax.__version__, jaxlib.__version__, _source(), device.platform,
                 device.device_kind, jax.device_count(), jax.process_count(),
                 _host() if device.platform == "cpu" else ""))
     return directory / f"{hashlib.sha256(key.encode()).hexdigest()[:32]}.npz"
