@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import json
 import os
 import tempfile
@@ -21,6 +23,18 @@ def cache_root() -> Path:
     ``~/.cache/spikeplast`` (Brian2 projects under ``brian2/``, compiled JAX chunk
     functions under ``jax/``)."""
     return Path(os.environ.get("SPIKEPLAST_CACHE") or Path.home() / ".cache" / "spikeplast")
+
+
+@functools.cache
+def source_digest() -> str:
+    """A digest of spikeplast's own Python source. Compile caches include it in their
+    keys, so that code generated or traced by other spikeplast code is never reused."""
+    root = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for f in sorted(root.rglob("*.py")):
+        digest.update(f.relative_to(root).as_posix().encode())
+        digest.update(f.read_bytes())
+    return digest.hexdigest()
 
 
 def write_npz(path: str | os.PathLike[str], arrays: dict[str, np.ndarray],

@@ -41,7 +41,8 @@ from .errors import ResultsFileError, SpecError
 if TYPE_CHECKING:
     from .lowering import Plan
 
-__all__ = ["SimState", "load_state", "check_snapshot", "snapshot_step", "in_flight",
+__all__ = ["SimState", "load_state", "check_snapshot", "snapshot_step", "state_array",
+           "in_flight",
            "compacted_sources", "NEVER",
            "STATE_FORMAT_VERSION"]
 
@@ -104,6 +105,19 @@ def snapshot_step(snap: Any) -> int:
     if snap.step < 0:
         raise SpecError(f"SimState: step = {snap.step} is invalid; it must be >= 0.")
     return int(snap.step)
+
+
+def state_array(snap: SimState, key: str, shape: tuple[int, ...]) -> np.ndarray:
+    """The array ``key`` of a snapshot, which must exist with this shape (else a
+    :class:`SpecError` naming it)."""
+    if key not in snap.values:
+        raise SpecError(f"SimState: no array '{key}', which this network needs; the "
+                        f"checkpoint holds {sorted(snap.values)[:12]}...")
+    a = np.asarray(snap.values[key])
+    if a.shape != shape:
+        raise SpecError(f"SimState: array '{key}' has shape {a.shape}; this network "
+                        f"needs {shape}.")
+    return a
 
 
 def check_snapshot(plan: Plan, snap: SimState) -> None:

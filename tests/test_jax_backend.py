@@ -247,7 +247,7 @@ def test_compile_cache_entries_are_keyed_by_spikeplast_source(tmp_path, monkeypa
     for f in sorted(root.rglob("*.py")):
         digest.update(f.relative_to(root).as_posix().encode())
         digest.update(f.read_bytes())
-    assert _cache._source() == digest.hexdigest()
+    assert _cache.source_digest() == digest.hexdigest()
     before = _cache.entry(tmp_path, "structure")
-    monkeypatch.setattr(_cache, "_source", lambda: "edited")
+    monkeypatch.setattr(_cache, "source_digest", lambda: "edited")
     assert _cache.entry(tmp_path, "structure") != before

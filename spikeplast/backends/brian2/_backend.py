@@ -35,17 +35,21 @@ from typing import Any
 
 import numpy as np
 
-from ..._files import cache_root
+from ..._files import cache_root, source_digest
 from ...errors import SimulationError, SpecError, UnsupportedFeature
 from ...lowering import Plan, SpikeTrainPlan
 from ...results import Recording
-from ...state import NEVER, SimState, compacted_sources, in_flight
+from ...state import NEVER, SimState, compacted_sources, in_flight, state_array
 from ._model import (
+    NEVER_S,
+    RESTORE_ENV,
     Model,
     blocks,
     construct,
     energy_watched,
     has_control,
+    order_updates,
+    restore_code,
     run_values,
     shared_parameters,
     state_layout,
@@ -110,7 +114,7 @@ def structure_key(plan: Plan, n_steps: int) -> str:
             else:
                 h.update(repr(x).encode())
 
-    put("v9", brian2.__version__, plan.dt, n_steps)
+    put("v10", source_digest(), brian2.__version__, plan.dt, n_steps)
     for b in blocks(plan):
         put(b, sorted(shared_parameters(plan, b)))
     for name, p in plan.populations.items():
@@ -123,7 +127,7 @@ def structure_key(plan: Plan, n_steps: int) -> str:
             put(p.indices, p.steps)
         elif p.kind == "rate":
             put(p.activation, p.every, p.update, p.recurrent, has_control(plan, p),
-                energy_watched(plan, p))
+                energy_watched(plan, p), order_updates(plan, p, n_steps))
         elif p.kind == "filtered":
             put(p.source)
         elif p.kind == "patterns":  # their values are run_args of a TimedArray
@@ -269,6 +273,7 @@ def _generate_and_compile(plan: Plan, n_steps: int, directory: Path) -> _Project
         model = construct(plan, b2, n_steps)
         if any(p.kind == "poisson" for p in plan.populations.values()):
             b2.seed(plan.seed)
+        dev.insert_code("before_network_run", restore_code(plan, model, dev))
         net = b2.Network(model.objects, name="network")
         net.run(n_steps * plan.dt * b2.second, namespace={})
         try:
@@ -339,9 +344,11 @@ def _project_for(plan: Plan, n_steps: int, cache_dir: Path) -> tuple[_Project, b
         return project, True
 
 
-def _run_project(project: _Project, values: list[np.ndarray]) -> tuple[dict[str, np.ndarray],
-                                                                        float, float]:
-    """Run the binary with ``values`` (one per project input); read every output."""
+def _run_project(project: _Project, values: list[np.ndarray],
+                 env: dict[str, str] | None = None
+                 ) -> tuple[dict[str, np.ndarray], float, float]:
+    """Run the binary with ``values`` (one per project input) and the environment
+    ``env`` (default: this process's); read every output."""
     d = project.directory
     args = []
     static = d / "static_arrays"
@@ -362,7 +369,7 @@ def _run_project(project: _Project, values: list[np.ndarray]) -> tuple[dict[str,
     try:
         tic = time.perf_counter()
         proc = subprocess.run(["./main", "--results_dir", str(results) + os.sep, *args], cwd=d,
-                              capture_output=True, text=True)
+                              capture_output=True, text=True, env=env)
         wall = time.perf_counter() - tic
         if proc.returncode != 0:
             raise SimulationError(f"backend 'brian2': the standalone binary in {d} failed "
@@ -398,30 +405,105 @@ class Brian2Simulation:
     last_connectivity: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
 
     def initial_state(self) -> None:
-        """Brian2 runs always start from the plan's initial values."""
+        """A run without a state starts from the plan's initial values."""
         return None
 
     def run(self, n_steps: int, state: Any = None,
             progress: Callable[[int, int], None] | None = None
             ) -> tuple[SimState | None, Recording]:
-        """Simulate ``n_steps`` steps from the initial values; returns the final portable
-        state (spikes in flight through delays rebuilt from the sources' last spikes) and the
-        recording."""
+        """Simulate ``n_steps`` steps from the initial values, or from ``state`` (a
+        :class:`SimState` of a spiking network, see :func:`~._model.restore_code`);
+        returns the final portable state (spikes in flight through delays rebuilt from
+        the sources' last spikes) and the recording."""
+        start = 0
         if state is not None:
-            raise UnsupportedFeature("brian2", "continuing from a saved state",
-                                     "Brian2 runs start from the plan's initial values.")
+            self._check_resumable(state)
+            start = state.step
         tic = time.perf_counter()
         if self.target == "cpp_standalone":
-            out = self._run_standalone(n_steps)
+            out = self._run_standalone(n_steps, state)
         else:
             out = self._run_runtime(n_steps)
-        rec = self._recording(out, n_steps)
+        rec = self._recording(out, n_steps, start)
         self.timings["total_backend"] = time.perf_counter() - tic
         if progress is not None:
             progress(n_steps, n_steps)
-        return self._snapshot(out, n_steps), rec
+        return self._snapshot(out, start + n_steps), rec
 
-    def _run_standalone(self, n_steps: int) -> dict[str, np.ndarray]:
+    def _check_resumable(self, state: SimState) -> None:
+        """Raise before anything compiles if ``state`` cannot be continued here."""
+        if self.target != "cpp_standalone":
+            raise UnsupportedFeature(
+                "brian2", f"continuing a saved state with target = {self.target!r}",
+                "continue it with target='cpp_standalone' (the default) or on JAX.")
+        for e in state_layout(self.plan):
+            state_array(state, e.key, e.shape)
+
+    def _restore(self, state: SimState, n_steps: int, values: list[np.ndarray],
+                 directory: Path) -> list[np.ndarray]:
+        """The run-time inputs of a run continuing ``state``, and the files of
+        :func:`~._model.restore_code` written into ``directory``."""
+        plan, s0 = self.plan, state.step
+        slot = {(o, v): k for k, (o, v, _) in enumerate(run_values(plan, n_steps))}
+        values = list(values)
+        for e in state_layout(plan):
+            if e.kind == "zero":
+                continue
+            k = slot[(e.group, e.var)]
+            x = state_array(state, e.key, e.shape).astype(np.float64).reshape(-1)
+            values[k] = np.array(values[k], np.float64)
+            if e.kind == "time":
+                values[k][e.index] = np.where(x <= NEVER, NEVER_S, x * plan.dt)
+            elif e.kind == "per_pre":  # every synapse holds its source's trace
+                values[k][:] = x[plan.projections[e.key.split("/")[0]].i]
+            else:
+                values[k][e.index] = x
+        for r in plan.rate():  # a population that stopped stays stopped
+            if has_control(plan, r):
+                maxsw = values[slot[(f"ctl_{r.name}", "maxsw")]][0]
+                done = (state[f"{r.name}/converged"] > 0) | (state[f"{r.name}/sweeps"]
+                                                            >= maxsw - 0.5)
+                values[slot[(f"ctl_{r.name}", "go")]] = np.array([0.0 if done else 1.0])
+        seed = int(np.random.SeedSequence([plan.seed, s0]).generate_state(1)[0])
+        (directory / "start.txt").write_text(f"{s0} {seed}\n")
+        for sg in synapse_groups(plan):
+            q = plan.projections[sg.members[0][0]]
+            if sg.rule is None or not q.n_synapses or q.delay_steps.max() == 0:
+                continue
+            src = plan.populations[q.source]
+            if isinstance(src, SpikeTrainPlan):
+                idx, steps = np.asarray(src.indices), np.asarray(src.steps)
+            elif f"{q.source}/recent_steps" in state.values:
+                idx = np.asarray(state[f"{q.source}/recent_indices"])
+                steps = np.asarray(state[f"{q.source}/recent_steps"])
+            else:
+                raise SpecError(f"SimState: continuing '{q.name}' (delayed STDP) needs the "
+                                f"recent spikes of '{q.source}' ('{q.source}/recent_steps'), "
+                                f"which this state lacks.")
+            keep = (steps < s0) & (steps >= s0 - int(q.delay_steps.max()))
+            pairs = []
+            by_source = np.argsort(q.i, kind="stable")
+            bounds = np.searchsorted(q.i[by_source], np.arange(q.n_pre + 1))
+            for i, e in zip(idx[keep], steps[keep]):
+                syn = by_source[bounds[i]:bounds[i + 1]]
+                due = e + q.delay_steps[syn] >= s0
+                pairs += [(s, 1 + e + q.delay_steps[s] - s0) for s in syn[due]]
+            np.asarray(pairs, np.int32).reshape(-1, 2).tofile(directory / f"queue_{sg.name}.dat")
+        for b in blocks(plan):
+            for port in plan.populations[b.members[0][0]].ports:
+                parts = [(first, n, state.values[f"{pop}/{port.name}/pending"])
+                         for pop, first, n in b.members
+                         if f"{pop}/{port.name}/pending" in state.values]
+                if not parts:
+                    continue
+                pending = np.zeros((max(np.shape(p)[0] for *_, p in parts), b.n))
+                for first, n, p in parts:
+                    pending[:np.shape(p)[0], first:first + n] = p
+                pending.tofile(directory / f"pending_{b.name}_{port.name}.dat")
+        return values
+
+    def _run_standalone(self, n_steps: int, state: SimState | None = None
+                        ) -> dict[str, np.ndarray]:
         cache = Path(self.cache_dir) if self.cache_dir else default_cache_dir()
         tic = time.perf_counter()
         with _writable(cache):
@@ -430,8 +512,13 @@ class Brian2Simulation:
         self.timings["compile"] = project.compile_seconds if built else 0.0
         tic = time.perf_counter()
         values = [v for _, _, v in run_values(self.plan, n_steps)]
-        with _writable(cache):  # a run writes its inputs and outputs in the project
-            out, sim_time, wall = _run_project(project, values)
+        with _writable(cache), tempfile.TemporaryDirectory(prefix="spikeplast-resume-") as d:
+            env = None
+            if state is not None:
+                values = self._restore(state, n_steps, values, Path(d))
+                env = {**os.environ, RESTORE_ENV: d}
+            # a run writes its inputs and outputs in the project
+            out, sim_time, wall = _run_project(project, values, env)
         self.timings["run"] = sim_time
         self.timings["run_process"] = wall
         self.timings["prepare_values"] = time.perf_counter() - tic - wall
@@ -501,10 +588,11 @@ class Brian2Simulation:
                 f"first became so — record the variable with a StateMonitor, or run the JAX "
                 f"backend, which reports the step.")
 
-    def _recording(self, out: dict[str, np.ndarray], n_steps: int) -> Recording:
+    def _recording(self, out: dict[str, np.ndarray], n_steps: int, start: int = 0
+                   ) -> Recording:
         plan, dt = self.plan, self.plan.dt
-        self._check_finite(out, n_steps)
-        rec = Recording.empty(plan)
+        self._check_finite(out, start + n_steps)
+        rec = Recording.empty(plan, start)
         steps_of = lambda t: np.floor(np.asarray(t) / dt + 0.5).astype(np.int64)  # noqa: E731
         for mon, pop in plan.spike_monitors.items():
             rec.add_spikes(pop, out[f"spikes/{mon}/i"], steps_of(out[f"spikes/{mon}/t"]))
@@ -556,7 +644,7 @@ class Brian2Simulation:
                 steps = np.floor(np.where(t >= 0, t, 0.0) / plan.dt + 0.5).astype(np.int64)
                 values[e.key] = np.where(t >= 0, steps, NEVER)
             else:
-                values[e.key] = a[e.index].reshape(() if e.group.startswith("ctl_") else -1)
+                values[e.key] = a[e.index].reshape(e.shape)
                 if e.var in ("sweeps", "converged"):
                     values[e.key] = values[e.key].astype(np.int32)
         meta = {"backend": "brian2", "spec_hash": plan.spec_hash, "dt": plan.dt,

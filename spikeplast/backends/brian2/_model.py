@@ -45,6 +45,8 @@ __all__ = ["Model", "Block", "SynapseGroup", "StateEntry", "blocks", "synapse_gr
            "construct", "neuron_equations", "run_values", "shared_parameters", "state_layout"]
 
 #: unit names of the port kinds
+#: Brian2's ``lastspike`` before any spike (seconds)
+NEVER_S = -1e4
 _PORT_UNIT = {"current": "volt", "conductance": "siemens", "discrete": "1"}
 
 
@@ -252,6 +254,7 @@ def run_values(plan: Plan, n_steps: int) -> list[tuple[str, str, np.ndarray]]:
         pops = [plan.populations[m] for m, _, _ in b.members]
         out += [(b.name, var, np.concatenate([p.init[var] for p in pops]))
                 for var in pops[0].variables]
+        out.append((b.name, "lastspike", np.full(b.n, NEVER_S)))  # state: set on resume
     for d in plan.discrete():
         rule = next((q.plasticity for q in plan.projections.values() if q.target == d.name
                      and isinstance(q.plasticity, DiscreteSTDP)), None)
@@ -260,6 +263,7 @@ def run_values(plan: Plan, n_steps: int) -> list[tuple[str, str, np.ndarray]]:
                 (("leak", d.leak), ("vth", d.threshold), ("vreset", d.v_reset),
                  ("decay", decay))]
         out.append((f"pop_{d.name}", "v", d.init["v"]))
+        out.append((f"pop_{d.name}", "ytr", np.zeros(d.n)))  # state
     for name, pop in plan.populations.items():
         if isinstance(pop, PoissonPlan) and pop.rates.shape[0] == 1:
             out.append((f"pop_{name}", "rates", pop.rates[0]))
@@ -279,13 +283,15 @@ def run_values(plan: Plan, n_steps: int) -> list[tuple[str, str, np.ndarray]]:
                 out += [(f"ctl_{name}", k, np.array([v])) for k, v in (
                     ("go", 1.0), ("tol", -1.0 if pop.tol is None else pop.tol),
                     ("maxsw", float(min(pop.max_sweeps or 2**31 - 1, 2**31 - 1))),
-                    ("nsweep", float(pop.sweep)))]
+                    ("nsweep", float(pop.sweep)),
+                    ("acc", 0.0), ("sweeps", 0.0), ("converged", 0.0))]  # state
             if pop.update == "async":
                 out.append((f"order_{name}", "values",
-                            async_order(plan.seed, pop, n_steps // pop.every + 1)))
+                            async_order(plan.seed, pop, order_updates(plan, pop, n_steps))))
         elif isinstance(pop, FilteredRatePlan):
             out += [(f"pop_{name}", "tau", np.array([pop.tau])),
-                    (f"pop_{name}", "inc", np.array([1.0 / pop.tau]))]
+                    (f"pop_{name}", "inc", np.array([1.0 / pop.tau])),
+                    (f"pop_{name}", "y", np.zeros(pop.n))]  # state
     for q in plan.projections.values():
         if q.port_kind == "rate":  # weight element e = post * n_pre + pre
             w = np.zeros(q.n_post * q.n_pre)
@@ -317,6 +323,10 @@ def run_values(plan: Plan, n_steps: int) -> list[tuple[str, str, np.ndarray]]:
             names = _DENSE_VARS if isinstance(g.rule, DiscreteSTDP) else _RULE_VARS
             out += [(g.name, b2_name, np.array([getattr(g.rule, field)]))
                     for b2_name, field in names]
+            n = sum(plan.projections[m[0]].n_synapses for m in g.members)
+            out += [(g.name, v, np.zeros(n)) for v in  # state: set on resume
+                    (("xtr",) if isinstance(g.rule, DiscreteSTDP) else
+                     ("apre", "apost", "lastupdate"))]
     return [(o, v, np.asarray(a, np.float64)) for o, v, a in out]
 
 
@@ -457,6 +467,12 @@ def construct(plan: Plan, b2: Any, n_steps: int) -> Model:
     return m
 
 
+def order_updates(plan: Plan, pop: RatePopPlan, n_steps: int) -> int:
+    """Entries of an asynchronous population's update order: the updates up to the end of
+    the plan (a continued run indexes it by absolute time)."""
+    return max(n_steps, plan.n_steps or 0) // pop.every + 1
+
+
 def presented(pop: RatePatternsPlan) -> np.ndarray:
     """The input of every update of a pattern source, then a row of zeros (held after)."""
     return np.vstack([pop.patterns[pop.sequence], np.zeros((1, pop.n))])
@@ -543,7 +559,7 @@ def _construct_rates(plan: Plan, b2: Any, m: Model, owners: dict[str, Any],
                                                               "converged")] if ctl else []))
         namespace: dict[str, Any] = {}
         if r.update == "async":
-            order = async_order(plan.seed, r, n_steps // k + 1)
+            order = async_order(plan.seed, r, order_updates(plan, r, n_steps))
             ta = b2.TimedArray(order.astype(np.float64), dt=k * plan.dt * b2.second,
                                name=f"order_{r.name}")
             owners[f"order_{r.name}"] = namespace[f"order_{r.name}"] = ta
@@ -714,6 +730,13 @@ class StateEntry:
     index: np.ndarray
     kind: str = "value"
 
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """The array's shape in the state (a control group's values are scalars)."""
+        if self.kind == "zero" or self.group.startswith("ctl_"):
+            return ()
+        return tuple(self.index.shape)
+
 
 def delay_sources(plan: Plan) -> list[str]:
     """The live spike sources whose recent spikes a delayed network's end state needs:
@@ -775,3 +798,86 @@ def state_layout(plan: Plan) -> list[StateEntry]:
             out.append(StateEntry(f"{d.name}/trace_post", f"pop_{d.name}", "ytr",
                                   np.arange(d.n)))
     return out
+
+
+#: what :func:`restore_code` reads from the directory named by this environment variable
+RESTORE_ENV = "SPIKEPLAST_RESTORE"
+
+
+def restore_code(plan: Plan, model: Model, dev: Any) -> str:
+    """C++ run before the network of a standalone project, that continues a saved state
+    when the environment variable :data:`RESTORE_ENV` names a directory (else nothing).
+
+    The state's arrays arrive as ordinary run-time inputs (``run_values``); this code does
+    what inputs cannot: ``start.txt`` holds the state's step and a seed, and the network's
+    clocks start at that step (times, TimedArrays and monitors keep the absolute time)
+    and the random generators are reseeded (live Poisson inputs draw afresh). A spike
+    generator skips the spikes before the step. ``queue_<synapses>.dat`` (int32 pairs:
+    synapse, steps from now + 1) puts spikes of the last steps back into the spike queue
+    of a delayed plastic pathway, so that each reaches its synapse — and its rule — when
+    due. ``pending_<group>_<port>.dat`` (float64, delay slots × neurons) is input of
+    static synapses already under way, added to the port at the end of each of the first
+    steps (nothing reads a port between the synapses and the end of a step).
+    """
+    lines = [f'if (const char* _sp_env = std::getenv("{RESTORE_ENV}")) {{',
+             "    const std::string _sp_dir(_sp_env);",
+             "    static int64_t _sp_step = 0;",
+             "    unsigned long _sp_seed = 0;",
+             '    { std::ifstream _f(_sp_dir + "/start.txt"); _f >> _sp_step >> _sp_seed; }',
+             "    network.t = _sp_step * _array_clock_main_dt[0];"]
+    # each clock's time as Network::run will set it (it sets only the step: t follows at
+    # the first tick, too late for the first step)
+    clocks: set[str] = set()
+
+    def collect(objs: list[Any]) -> None:
+        for o in objs:
+            if hasattr(o, "clock"):
+                clocks.add(o.clock.name)
+            collect(list(getattr(o, "contained_objects", ())))
+
+    collect(model.objects)
+    lines += [f"    {c}.set_interval(network.t, network.t); {c}.t[0] = {c}.timestep[0] * "
+              f"{c}.dt[0];" for c in sorted(clocks)]
+    lines += [
+             "    for (size_t _k = 0; _k < _random_generators.size(); _k++)",
+             "        _random_generators[_k].seed(_sp_seed + _k);"]
+    for name, pop in plan.populations.items():
+        if isinstance(pop, SpikeTrainPlan):
+            g = model.views[name]
+            bins = dev.get_array_name(g.variables["_timebins"], access_data=False)
+            last = dev.get_array_name(g.variables["_lastindex"])
+            lines += [f"    {{ size_t _k = 0; while (_k < {bins}.size() && {bins}[_k] < "
+                      f"_sp_step) _k++; {last}[0] = _k; }}"]
+    for sg in synapse_groups(plan):
+        if sg.rule is None or isinstance(sg.rule, DiscreteSTDP):
+            continue
+        if not any(plan.projections[m[0]].delay_steps.max() > 0 for m in sg.members):
+            continue
+        lines += [f'    {{ std::ifstream _f(_sp_dir + "/queue_{sg.name}.dat", std::ios::binary);',
+                  "      int32_t _p[2];",
+                  f"      CSpikeQueue* _q = {sg.name}_pre.queue[0];",
+                  "      while (_f.read(reinterpret_cast<char*>(_p), sizeof(_p)))",
+                  "          _q->queue[(_q->offset + _p[1]) % _q->queue.size()]"
+                  ".push_back(_p[0]); }"]
+    if any(q.n_synapses and q.delay_steps.max() > 0 and q.plasticity is None
+           for q in plan.projections.values()):
+        for b in blocks(plan):
+            g = next(o for o in model.objects if o.name == b.name)
+            for port in plan.populations[b.members[0][0]].ports:
+                arr = dev.get_array_name(g.variables[port.name])
+                tag = f"{b.name}_{port.name}"
+                lines += [
+                    f'    {{ std::ifstream _f(_sp_dir + "/pending_{tag}.dat", std::ios::binary);',
+                    f"      static std::vector<double> _sp_{tag};",
+                    "      double _x;",
+                    f"      while (_f.read(reinterpret_cast<char*>(&_x), sizeof(_x))) "
+                    f"_sp_{tag}.push_back(_x);",
+                    f"      if (!_sp_{tag}.empty()) network.add(&clock_main, []() {{",
+                    "          const int64_t _k = clock_main.timestep[0] - _sp_step;",
+                    f"          if (_k < 0 || (size_t)((_k + 1) * {b.n}) > _sp_{tag}.size())",
+                    "              return;",
+                    f"          for (int _i = 0; _i < {b.n}; _i++) "
+                    f"{arr}[_i] += _sp_{tag}[_k * {b.n} + _i];",
+                    "      }); }"]
+    lines.append("}")
+    return "\n".join(lines)

@@ -24,7 +24,7 @@ from typing import Any
 import jax
 import numpy as np
 
-from ..._files import read_npz, write_npz
+from ..._files import read_npz, source_digest, write_npz
 from ...errors import ResultsFileError
 
 __all__ = ["load", "store", "entry"]
@@ -45,23 +45,12 @@ def _host() -> str:
     return "\n".join(sorted(set(keep)))
 
 
-@functools.cache
-def _source() -> str:
-    """A digest of spikeplast's Python source: the code that traces the chunk function."""
-    root = Path(__file__).resolve().parents[2]
-    digest = hashlib.sha256()
-    for f in sorted(root.rglob("*.py")):
-        digest.update(f.relative_to(root).as_posix().encode())
-        digest.update(f.read_bytes())
-    return digest.hexdigest()
-
-
 def entry(directory: Path, *parts: Any) -> Path:
     """The file of the executable described by ``parts`` (their ``repr``s)."""
     import jaxlib
 
     device = jax.devices()[0]
-    key = repr((parts, jax.__version__, jaxlib.__version__, _source(), device.platform,
+    key = repr((parts, jax.__version__, jaxlib.__version__, source_digest(), device.platform,
                 device.device_kind, jax.device_count(), jax.process_count(),
                 _host() if device.platform == "cpu" else ""))
     return directory / f"{hashlib.sha256(key.encode()).hexdigest()[:32]}.npz"

@@ -8,7 +8,7 @@ import jax
 import numpy as np
 
 from ...errors import SpecError
-from ...state import NEVER, SimState
+from ...state import NEVER, SimState, state_array
 
 if TYPE_CHECKING:
     from ._backend import JaxSimulation
@@ -87,14 +87,7 @@ def import_state(sim: JaxSimulation, snap: SimState) -> dict[str, Any]:
     t = int(snap.step)
 
     def get(key: str, shape: tuple[int, ...], dtype: Any = None) -> np.ndarray:
-        if key not in snap.values:
-            raise SpecError(f"SimState: no array '{key}', which this network needs; the "
-                            f"checkpoint holds {sorted(snap.values)[:12]}...")
-        a = np.asarray(snap.values[key])
-        if a.shape != shape:
-            raise SpecError(f"SimState: array '{key}' has shape {a.shape}; this network "
-                            f"needs {shape}.")
-        return a.astype(dtype or fdt)
+        return state_array(snap, key, shape).astype(dtype or fdt)
 
     state["t"] = np.int32(t)
     for p in plan.neurons():
