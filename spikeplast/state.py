@@ -16,7 +16,8 @@ counted in steps:
 - ``<population>/recent_steps`` and ``recent_indices``: the population's spikes of the
   last steps that delayed plastic synapses still have to see (only with such synapses).
 
-Constant-rate Poisson inputs on JAX add ``<input>/next_spike`` (the step of each input's
+A Brian2 state adds ``brian2/rng`` (its random generators' bytes; other backends
+ignore it). Constant-rate Poisson inputs on JAX add ``<input>/next_spike`` (the step of each input's
 next spike); other random inputs need nothing more: time-varying Poisson draws are a
 function of the seed and the step on JAX, and frozen inputs are part of the plan.
 

@@ -43,6 +43,8 @@ from ...state import NEVER, SimState, compacted_sources, in_flight, state_array
 from ._model import (
     NEVER_S,
     RESTORE_ENV,
+    RNG_FILE,
+    RNG_SAVE_CODE,
     Model,
     blocks,
     construct,
@@ -271,9 +273,9 @@ def _generate_and_compile(plan: Plan, n_steps: int, directory: Path) -> _Project
     tic = time.perf_counter()
     with _brian2_device("cpp_standalone", directory=None, build_on_run=False) as dev:
         model = construct(plan, b2, n_steps)
-        if any(p.kind == "poisson" for p in plan.populations.values()):
-            b2.seed(plan.seed)
+        b2.seed(plan.seed)  # also without random inputs: the checkpointed generator bytes
         dev.insert_code("before_network_run", restore_code(plan, model, dev))
+        dev.insert_code("after_network_run", RNG_SAVE_CODE)
         net = b2.Network(model.objects, name="network")
         net.run(n_steps * plan.dt * b2.second, namespace={})
         try:
@@ -380,9 +382,14 @@ def _run_project(project: _Project, values: list[np.ndarray],
         out = {}
         for key, spec in project.outputs.items():
             out[key] = np.fromfile(results / spec["file"], dtype=np.dtype(spec["dtype"]))
+        out["rng"] = np.fromfile(results / RNG_FILE, dtype=np.uint8)
     finally:
         shutil.rmtree(results, ignore_errors=True)
     return out, sim_time, wall
+
+
+#: the state entry of Brian2's random generators (bytes; other backends ignore it)
+RNG_KEY = "brian2/rng"
 
 
 # -- the simulation object ------------------------------------------------------------
@@ -466,6 +473,8 @@ class Brian2Simulation:
                 values[slot[(f"ctl_{r.name}", "go")]] = np.array([0.0 if done else 1.0])
         seed = int(np.random.SeedSequence([plan.seed, s0]).generate_state(1)[0])
         (directory / "start.txt").write_text(f"{s0} {seed}\n")
+        if RNG_KEY in state.values:
+            np.asarray(state[RNG_KEY], np.uint8).tofile(directory / "rng.dat")
         for sg in synapse_groups(plan):
             q = plan.projections[sg.members[0][0]]
             if sg.rule is None or not q.n_synapses or q.delay_steps.max() == 0:
@@ -647,6 +656,8 @@ class Brian2Simulation:
                 values[e.key] = a[e.index].reshape(e.shape)
                 if e.var in ("sweeps", "converged"):
                     values[e.key] = values[e.key].astype(np.int32)
+        if "rng" in out:  # the random stream, continued exactly by a Brian2 resume
+            values[RNG_KEY] = out["rng"]
         meta = {"backend": "brian2", "spec_hash": plan.spec_hash, "dt": plan.dt,
                 "dtype": self.dtype}
         return SimState(n_steps, values, meta)

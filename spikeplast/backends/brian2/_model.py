@@ -802,6 +802,17 @@ def state_layout(plan: Plan) -> list[StateEntry]:
 
 #: what :func:`restore_code` reads from the directory named by this environment variable
 RESTORE_ENV = "SPIKEPLAST_RESTORE"
+#: the random generators' state at the end of a run (``rng.dat`` in the results), so that
+#: a checkpoint continues Brian2's random stream exactly: each ``RandomGenerator``'s
+#: Mersenne twister, its first member (a standard-layout class; the twister is trivially
+#: copyable and has no padding). Its stored second Gaussian is not kept: no spikeplast
+#: model draws Gaussians. Read back only by a binary whose twisters have the same size.
+RNG_FILE = "spikeplast_rng.dat"
+RNG_SAVE_CODE = (
+    "{ std::ofstream _f(brian::results_dir + \"" + RNG_FILE + "\", std::ios::binary);\n"
+    "  for (size_t _k = 0; _k < _random_generators.size(); _k++)\n"
+    "      _f.write(reinterpret_cast<const char*>(&_random_generators[_k]),\n"
+    "               sizeof(std::mt19937)); }")
 
 
 def restore_code(plan: Plan, model: Model, dev: Any) -> str:
@@ -810,8 +821,9 @@ def restore_code(plan: Plan, model: Model, dev: Any) -> str:
 
     The state's arrays arrive as ordinary run-time inputs (``run_values``); this code does
     what inputs cannot: ``start.txt`` holds the state's step and a seed, and the network's
-    clocks start at that step (times, TimedArrays and monitors keep the absolute time)
-    and the random generators are reseeded (live Poisson inputs draw afresh). A spike
+    clocks start at that step (times, TimedArrays and monitors keep the absolute time);
+    the random generators get the state saved by a Brian2 run (``rng.dat``), or, for a
+    state without it (JAX's), are reseeded (live Poisson inputs draw afresh). A spike
     generator skips the spikes before the step. ``queue_<synapses>.dat`` (int32 pairs:
     synapse, steps from now + 1) puts spikes of the last steps back into the spike queue
     of a delayed plastic pathway, so that each reaches its synapse — and its rule — when
@@ -840,7 +852,16 @@ def restore_code(plan: Plan, model: Model, dev: Any) -> str:
               f"{c}.dt[0];" for c in sorted(clocks)]
     lines += [
              "    for (size_t _k = 0; _k < _random_generators.size(); _k++)",
-             "        _random_generators[_k].seed(_sp_seed + _k);"]
+             "        _random_generators[_k].seed(_sp_seed + _k);",
+             # the generators' own state, when the checkpoint holds it (see RNG_SAVE_CODE)
+             '    { std::ifstream _f(_sp_dir + "/rng.dat", std::ios::binary);',
+             "      std::vector<char> _b((std::istreambuf_iterator<char>(_f)),",
+             "                           std::istreambuf_iterator<char>());",
+             "      const size_t _m = sizeof(std::mt19937);",
+             "      if (_b.size() == _m * _random_generators.size())",
+             "          for (size_t _k = 0; _k < _random_generators.size(); _k++) {",
+             "              char* _d = reinterpret_cast<char*>(&_random_generators[_k]);",
+             "              for (size_t _j = 0; _j < _m; _j++) _d[_j] = _b[_k * _m + _j]; } }"]
     for name, pop in plan.populations.items():
         if isinstance(pop, SpikeTrainPlan):
             g = model.views[name]
