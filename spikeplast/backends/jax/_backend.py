@@ -533,16 +533,38 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
             parameter (shared by every member of a batch of initial states)."""
             return dense_[name]["W"] if name in dense_ else params["rate_w"][name]
 
-        def rate_input(inp: _RateIn, pops_: dict, u: Array) -> tuple[Array, Array]:
+        def rate_input(inp: _RateIn, pops_: dict, u: Array, every: int, shown: dict
+                       ) -> tuple[Array, Array]:
             """The input vector of a rate projection at update ``u``, and whether its
             source is live (patterns: still presenting; other sources: always)."""
             if not inp.from_patterns:
                 return pops_[inp.source]["y"], jnp.bool_(True)
-            prm = params["patterns"][inp.source]
-            seq = prm["sequence"]
+            seq = params["patterns"][inp.source]["sequence"]
             live = u < seq.shape[0]
-            row = prm["patterns"][seq[jnp.minimum(u, seq.shape[0] - 1)]]
+            if f"{inp.source}/{every}" in shown:  # this step's row, gathered per chunk
+                return shown[f"{inp.source}/{every}"], live
+            row = params["patterns"][inp.source]["patterns"][seq[jnp.minimum(
+                u, seq.shape[0] - 1)]]
             return jnp.where(live, row, 0.0), live
+
+        def presented(t0: Array) -> dict[str, Array]:
+            """The pattern rows of every step of the chunk, per pattern source and update
+            interval, gathered at once and handed to the steps as scan inputs: a row
+            looked up inside the step is fused into its consumers and re-addressed per
+            element (Hebbian storage, 100 units: 3.4x slower). Sources too large for a
+            chunk of rows (over 2^24 values) are looked up per step."""
+            shown = {}
+            for r in cfg.rates:
+                for inp in r.inputs:
+                    prm = params["patterns"].get(inp.source) if inp.from_patterns else None
+                    if prm is None or cfg.length * prm["patterns"].shape[1] > 2**24:
+                        continue
+                    seq = prm["sequence"]
+                    u = (t0 + jnp.arange(cfg.length, dtype=t0.dtype)) // r.every
+                    rows = prm["patterns"][seq[jnp.minimum(u, seq.shape[0] - 1)]]
+                    shown[f"{inp.source}/{r.every}"] = jnp.where(
+                        (u < seq.shape[0])[:, None], rows, 0.0)
+            return shown
 
         def energy(r: _Rate, pops_: dict, dense_: dict) -> Array:
             """``E = −½ yᵀ W y − bias·y`` over the recurrent projections."""
@@ -550,8 +572,8 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
             wy = sum((weights_of(q, dense_) @ y for q in r.recurrent), jnp.zeros_like(y))
             return -0.5 * jnp.dot(y, wy) - jnp.dot(params["rate"][r.name]["bias"], y)
 
-        def rate_update(r: _Rate, pops: dict, dense: dict, t: Array, local: Array
-                        ) -> tuple[dict, dict]:
+        def rate_update(r: _Rate, pops: dict, dense: dict, t: Array, local: Array,
+                        shown: dict) -> tuple[dict, dict]:
             """One update of a rate population and the rules of its inputs (RULES.md): y
             from W before the update, then each rule changes its W; sweeps and
             convergence are counted, and a stopped population no longer updates."""
@@ -564,7 +586,7 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
                 u = t // r.every
                 xs, live = {}, {}
                 for inp in r.inputs:
-                    xs[inp.name], live[inp.name] = rate_input(inp, pops_, u)
+                    xs[inp.name], live[inp.name] = rate_input(inp, pops_, u, r.every, shown)
                 if r.update == "async":  # one unit: its row of every W only
                     k = data["order"][r.name][local]
                     h = prm["bias"][k]
@@ -650,7 +672,8 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
                 ids = jnp.where(inside, idx - q.offset, d.n_pre)
             return jnp.zeros(d.n_pre + 1, fdt).at[ids].set(1.0)[:d.n_pre]
 
-        def step(carry: dict, local: Array) -> tuple[dict, dict]:
+        def step(carry: dict, xs: tuple[Array, dict]) -> tuple[dict, dict]:
+            local, shown = xs
             t = carry["t"]
             zero = jnp.zeros((), t.dtype)
             pops = dict(carry["pops"])
@@ -715,7 +738,7 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
             for f in cfg.filtered:
                 new_pops[f.name] = {"y": pops[f.name]["y"] * params["filtered"][f.name]["decay"]}
             for r in cfg.rates:
-                new_pops[r.name], dense = rate_update(r, pops, dense, t, local)
+                new_pops[r.name], dense = rate_update(r, pops, dense, t, local, shown)
             # synapses: compact, deliver, apply what is due now
             # the decayed ports (and zeroed inputs of discrete layers): one vector that
             # spikes without delay are added to in place, else a ring buffer of future input
@@ -872,7 +895,8 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
             carry["hist"] = state["hist"]
         if D > 1:
             carry["buf"] = state["buf"]
-        carry, out = jax.lax.scan(step, carry, jnp.arange(cfg.length, dtype=jnp.int32))
+        carry, out = jax.lax.scan(step, carry, (jnp.arange(cfg.length, dtype=jnp.int32),
+                                                presented(state["t"])))
         new_state = {"t": carry["t"], "plastic": carry["plastic"], "dense": carry["dense"],
                      "gaps": carry["gaps"],
                      "pops": {k: {**v, **ports_of(pop_of[k], carry["X"])} if k in pop_of
