@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 from brian2.units import second
 
-from .errors import SpecError
+from .errors import SimulationError, SpecError
 from .results import Results
 from .simulate import build, simulate
 from .spec import (
@@ -87,8 +87,15 @@ class _Trainer:
             self.options.setdefault("dtype", "float64")
 
     def _simulate(self, net: Network, n_steps: int) -> Results:
-        return simulate(net, n_steps * float(net.dt) * second, backend=self.backend,
-                        **self.options)
+        res = simulate(net, n_steps * float(net.dt) * second, backend=self.backend,
+                       **self.options)
+        stop = res.metadata.get("stopped")
+        if stop is not None:  # on_nan="stop": no end state to take weights from
+            raise SimulationError(
+                f"{type(self).__name__}: the run stopped at t = {stop['time']:g} s "
+                f"({stop['where']} became NaN or infinite); the trainer's weights are left "
+                f"as they were. Lower the learning rate or normalise the weights.")
+        return res
 
 
 class HebbianTrainer(_Trainer):

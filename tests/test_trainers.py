@@ -93,3 +93,17 @@ def test_trainer_input_errors():
         t.predict(np.ones(5))
     with pytest.raises(sp.SpecError, match="NaN"):
         t.train(np.full((2, 3), np.nan))
+
+
+@pytest.mark.parametrize("on_nan", ["raise", "stop"])
+def test_a_diverging_training_run_is_an_error_and_keeps_the_weights(on_nan):
+    """Oja without normalisation and with a huge rate overflows within a few patterns.
+    Either way the trainer raises SimulationError (with on_nan="stop" the run has no end
+    state to read weights from) and its W is the one it had before the call."""
+    x = np.random.default_rng(0).normal(size=(200, 5)) * 10
+    t = OjaTrainer(n_out=1, learning_rate=10.0, normalize_weights=False, on_nan=on_nan)
+    t.train(x[:1] * 1e-3)
+    before = t.W.copy()
+    with pytest.raises(sp.SimulationError, match="NaN or infinite"):
+        t.train(x)
+    assert np.array_equal(t.W, before)
