@@ -161,26 +161,27 @@ class HebbianTrainer(_Trainer):
 
     def _recall_net(self, probes: np.ndarray, num_iter: int, tol: float | None,
                     energy: bool = True) -> Network:
+        """The recall network; the result is the final state of ``memory``. Updates stop
+        after ``num_iter`` sweeps when something runs past them (the energy monitor's
+        last step, which records the final state) or when convergence is tested; with
+        neither, the network runs exactly ``num_iter`` sweeps and nothing gates them."""
         n = probes.shape[1]
-        last = self._steps(n, num_iter) - 1  # the step whose start holds the result
         W = self.W if self.W is not None else np.zeros((n, n))
+        gated = energy or tol is not None
         return Network(
             name="hopfield_recall", seed=self.seed,
             populations=(RatePopulation(name="memory", n=n, activation=self.activation,
                                         bias=-self.threshold, init=probes[0],
                                         temperature=self.temperature, update=self.update,
-                                        max_sweeps=num_iter, tol=tol),),
+                                        max_sweeps=num_iter if gated else None, tol=tol),),
             projections=(Projection(name="W", source="memory", target="memory", port="input",
                                     connectivity=DenseMatrix(weights=W, keep_zeros=True)),),
-            monitors=(StateMonitor(name="state", population="memory", variables=("y",),
-                                   every=last),
-                      StateMonitor(name="recall", population="memory", indices=[0],
-                                   variables=("energy", "sweeps", "converged") if energy
-                                   else ("sweeps", "converged"))))
+            monitors=(StateMonitor(name="recall", population="memory", indices=[0],
+                                   variables=("energy",)),) if energy else ())
 
-    def _steps(self, n: int, num_iter: int) -> int:
-        """Steps for ``num_iter`` sweeps, plus one to record the final state."""
-        return num_iter * (n if self.update == "async" else 1) + 1
+    def _steps(self, n: int, num_iter: int, energy: bool) -> int:
+        """Steps for ``num_iter`` sweeps, plus one to record the final energy."""
+        return num_iter * (n if self.update == "async" else 1) + int(energy)
 
     def predict(self, pattern: Any, num_iter: int = 20, tol: float | None = None,
                 energy: bool = True) -> np.ndarray:
@@ -196,26 +197,27 @@ class HebbianTrainer(_Trainer):
         name = type(self).__name__
         probes = _patterns(f"{name}.predict", patterns, self.n)
         net = self._recall_net(probes, num_iter, tol, energy)
-        n_steps = self._steps(probes.shape[1], num_iter)
+        n_steps = self._steps(probes.shape[1], num_iter, energy)
         if self.backend == "jax":
             key = (hash(net.projections[0].connectivity.weights.tobytes()), num_iter, tol,
                    probes.shape[1], energy)
             if self._sim is None or self._sim[0] != key:
                 self._sim = (key, build(net, backend="jax", **self.options))
-            traces = self._sim[1].run_states({"memory": {"y": probes}}, n_steps)
-            final = traces["state"]["y"][:, -1]
-            rec = traces["recall"]
-            self.last = Recall(rec["energy"][:, :, 0] if energy else None,
-                               rec["sweeps"][:, -1, 0], rec["converged"][:, -1, 0])
-            return final
-        pop = net.populations[0]
-        results = [self._simulate(net.replace(populations=(
-            dataclasses.replace(pop, init=probe),)), n_steps) for probe in probes]
-        rec = [r.states["recall"] for r in results]
-        self.last = Recall(np.stack([r["energy"][:, 0] for r in rec]) if energy else None,
-                           np.array([r["sweeps"][-1, 0] for r in rec]),
-                           np.array([r["converged"][-1, 0] for r in rec]))
-        return np.stack([r.states["state"]["y"][-1] for r in results])
+            traces, end = self._sim[1].run_states({"memory": {"y": probes}}, n_steps)
+            final = {v: end["memory"][v] for v in ("y", "sweeps", "converged")}
+            trace = traces["recall"]["energy"][:, :, 0] if energy else None
+        else:
+            pop = net.populations[0]
+            results = [self._simulate(net.replace(populations=(
+                dataclasses.replace(pop, init=probe),)), n_steps) for probe in probes]
+            final = {v: np.stack([r.final_state[f"memory/{v}"] for r in results])
+                     for v in ("y", "sweeps", "converged")}
+            trace = (np.stack([r.states["recall"]["energy"][:, 0] for r in results])
+                     if energy else None)
+        if not (energy or tol is not None):  # ungated, uncounted: all num_iter ran
+            final["sweeps"] = np.full(probes.shape[0], num_iter)
+        self.last = Recall(trace, final["sweeps"], final["converged"].astype(bool))
+        return np.asarray(final["y"], dtype=float)
 
 
 class AntiHebbianTrainer(HebbianTrainer):

@@ -85,6 +85,12 @@ def test_synchronous_recall_equals_the_reference(backend, kind, threshold, T):
         want = [energy(h.W, s, threshold) for s in states]
         assert np.allclose(h.last.energy[b], want, rtol=0, atol=1e-9)
     assert list(h.last.sweeps) == [8, 8, 8] and not h.last.converged.any()
+    if kind == "sign":  # without energy nor tol nothing gates the sweeps: same result
+        again = h.predict_batch(probes, num_iter=8, energy=False)
+        for b, probe in enumerate(probes):
+            want = sync_reference(h.W, probe, 8, kind, threshold, T)[-1]
+            assert np.max(np.abs(again[b] - want)) < 1e-12
+        assert h.last.energy is None and list(h.last.sweeps) == [8, 8, 8]
 
 
 @pytest.mark.parametrize("backend", BACKENDS)

@@ -224,7 +224,7 @@ def _float_leaves(state: Any) -> list[tuple[str, Any]]:
     for group in ("pops", "plastic", "dense"):
         for owner, variables in state.get(group, {}).items():
             for var, a in variables.items():
-                if jnp.issubdtype(jnp.asarray(a).dtype, jnp.floating):
+                if jnp.issubdtype(np.result_type(a), jnp.floating):
                     out.append((f"{group}/{owner}/{var}", a))
     return out
 
@@ -1472,7 +1472,7 @@ class JaxSimulation:
         return export_state(self, state)
 
     def run_states(self, initial: Mapping[str, Mapping[str, np.ndarray]], n_steps: int
-                   ) -> dict[str, dict[str, np.ndarray]]:
+                   ) -> tuple[dict[str, dict[str, np.ndarray]], dict[str, dict[str, np.ndarray]]]:
         """Run ``B`` copies of the network that differ only in initial values, as one
         ``jit(vmap)`` over the state with parameters (static weights included) shared.
 
@@ -1482,7 +1482,10 @@ class JaxSimulation:
 
         Returns:
             the state monitors' records: monitor -> variable -> ``(B, records, m)``
-            (other monitors are not recorded in a batch of copies).
+            (other monitors are not recorded in a batch of copies); and the copies' state
+            at the end: population -> variable -> ``(B, ...)`` (this backend's names:
+            rate populations' ``y``, ``theta``, ``sweeps``, ``converged``; spiking
+            populations' ``v``, ``lastspike`` and ports ``x0``, ``x1``...).
         """
         with jax.enable_x64(self.dtype == "float64"):
             base = self.initial_state()
@@ -1527,9 +1530,9 @@ class JaxSimulation:
                         first, done + length, m.every))])
                 states = new_states
                 done += length
-            return {m: {v: np.concatenate(parts[m], axis=1)[:, :, k, :]
-                        for k, v in enumerate(self.plan.state_monitors[m].variables)}
-                    for m in parts}
+            return ({m: {v: np.concatenate(parts[m], axis=1)[:, :, k, :]
+                         for k, v in enumerate(self.plan.state_monitors[m].variables)}
+                     for m in parts}, states["pops"])
 
     def _run(self, n_steps: int, state: dict[str, Any] | None,
              progress: Callable[[int, int], None] | None) -> tuple[dict[str, Any], Recording]:
@@ -1581,7 +1584,10 @@ class JaxSimulation:
     @staticmethod
     def _finite(state: Any) -> bool:
         """Every simulated float value of a state is finite (one reduction per array)."""
-        flags = [jnp.all(jnp.isfinite(a)) for _, a in _float_leaves(state)]
+        leaves = [a for _, a in _float_leaves(state)]
+        if all(isinstance(a, np.ndarray | np.generic) for a in leaves):  # on the host
+            return all(bool(np.isfinite(a).all()) for a in leaves)
+        flags = [jnp.all(jnp.isfinite(a)) for a in leaves]
         return bool(jnp.all(jnp.stack(flags))) if flags else True
 
     def _locate_fault(self, state: Any, data: Any, length: int, t0: int) -> tuple[int, str]:
