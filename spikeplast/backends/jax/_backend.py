@@ -390,6 +390,12 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
         dt = params["dt"]
         coef = {p.name: coefficients(p.method, p.kinds, params["pops"][p.name], dt)
                 for p in cfg.pops}
+        # every port decays by a factor each step: one factor per element of the flat
+        # input vector (0 for the inputs of discrete layers and the sink, zeroed per step)
+        n_ports = sum(p.n * len(p.kinds) for p in cfg.pops)
+        decay = jnp.concatenate(
+            [jnp.broadcast_to(coef[p.name][f"decay_{k}"], (p.n,)).astype(fdt)
+             for p in cfg.pops for k in range(len(p.kinds))] + [jnp.zeros(M + 1 - n_ports, fdt)])
         adj = {name: (a["tgt"], a["dly"], params["weights"][a["wix"]])
                for name, a in params["adj"].items()}
 
@@ -717,22 +723,31 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
                     source = params["weights"]
                 ix = params["mon_idx"][mon.name]
                 record(mon, lambda source=source, ix=ix: source[ix])
-            # groups + thresholds
-            new_pops, spiked, decayed = {}, {}, []
+            # groups: integrate, threshold, reset. Written so that each carried array is
+            # rewritten in place by its last reader and XLA copies none of them per step:
+            # lastspike first (from the old v, ports and lastspike); v from the new
+            # lastspike (a neuron that spiked now has lastspike = t; one that did not has
+            # the old value, so its refractoriness is unchanged); the spikes from the new
+            # lastspike; the ports' decay (below) after every v.
+            new_pops, spiked = {}, {}
             gaps = dict(carry["gaps"])
             for p in cfg.pops:
                 s = pops[p.name]
                 prm = params["pops"][p.name]
-                active = (t - s["lastspike"]) >= prm["ref_steps"]
                 xs = [s[f"x{k}"] for k in range(len(p.kinds))]
-                v, xs = integrate(p.method, p.kinds, prm, coef[p.name], dt, s["v"], xs, active)
-                spk = active & (v > prm["v_th"])
-                # materialise v and the spikes once: without the barrier XLA recomputes the
-                # whole update inside every consumer (reset, lastspike, compaction)
-                v, spk, xs = jax.lax.optimization_barrier((v, spk, xs))
-                spiked[p.name] = spk
-                new_pops[p.name] = {"v": v, "lastspike": s["lastspike"]}
-                decayed += xs
+
+                def update(last: Array, p: _Pop = p, s: dict = s, prm: dict = prm,
+                           xs: list = xs) -> Array:
+                    active = (t - last) >= prm["ref_steps"]
+                    return integrate(p.method, p.kinds, prm, coef[p.name], dt, s["v"], xs,
+                                     active)[0]
+
+                old = s["lastspike"]
+                last = jnp.where(((t - old) >= prm["ref_steps"]) & (update(old) > prm["v_th"]),
+                                 t, old)
+                spiked[p.name] = last == t
+                new_pops[p.name] = {"v": jnp.where(last == t, prm["v_reset"], update(last)),
+                                    "lastspike": last}
             # rate populations: synchronous update from their inputs of this update
             dense = dict(carry["dense"])
             for f in cfg.filtered:
@@ -742,8 +757,12 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
             # synapses: compact, deliver, apply what is due now
             # the decayed ports (and zeroed inputs of discrete layers): one vector that
             # spikes without delay are added to in place, else a ring buffer of future input
-            X = jnp.concatenate([*decayed, jnp.zeros(M + 1 - sum(p.n * len(p.kinds)
-                                                                 for p in cfg.pops), fdt)])
+            # the decay reads one value of every new v (always 0.0, even for NaN): a data
+            # dependency that orders it after the v updates, the other readers of the old
+            # ports, so that it can overwrite them in place
+            after = sum(((new_pops[p.name]["v"][0] < -1e30).astype(fdt) * 0.0
+                         for p in cfg.pops if p.n), jnp.zeros((), fdt))
+            X = carry["X"] * decay + after
             buf = carry["buf"] if D > 1 else X
             for tr in cfg.trains:
                 if not tr.static:
@@ -846,12 +865,6 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
                     dn["W"] = jnp.clip(dn["W"] + rule["lr"] * (ltp - ltd), rule["w_min"],
                                        rule["w_max"])
                     dense[d.dense] = dn
-            # resets
-            for p in cfg.pops:
-                s = new_pops[p.name]
-                spk = spiked[p.name]
-                s["v"] = jnp.where(spk, params["pops"][p.name]["v_reset"], s["v"])
-                s["lastspike"] = jnp.where(spk, t, s["lastspike"])
             if cfg.diagnose:
                 seen = {k: {**v, **ports_of(p, X)} if (p := pop_of.get(k)) else v
                         for k, v in new_pops.items()}
