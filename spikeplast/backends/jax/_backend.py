@@ -306,48 +306,81 @@ def _bucket(x: int) -> int:
 
 
 # -- the step --------------------------------------------------------------------------
+def _pack_bits(mask: Array) -> Array:
+    """Booleans as uint32 words: bit ``b`` of word ``j`` is ``mask[32 j + b]``."""
+    W = -(-mask.shape[0] // 32)
+    m = jnp.concatenate([mask, jnp.zeros(W * 32 - mask.shape[0], bool)]).reshape(W, 32)
+    return jnp.sum(m.astype(jnp.uint32) << jnp.arange(32, dtype=jnp.uint32), axis=1,
+                   dtype=jnp.uint32)
+
+
+def _lowest_bit(w: Array) -> Array:
+    """Position of the lowest set bit of a nonzero uint32."""
+    return jax.lax.population_count((w & (~w + jnp.uint32(1))) - jnp.uint32(1)
+                                    ).astype(jnp.int32)
+
+
 def _compact_spikes(mask: Array, capacity: int) -> tuple[Array, Array]:
     """The indices of the first ``capacity`` true entries of ``mask``, ascending (0 after
     them), and the number of true entries.
 
-    A loop that finds the next spike per pass: with the few spikes per step of a cortical
-    network this beats ``lax.top_k`` and ``jnp.nonzero(size=...)`` on CPU and needs no
+    A loop that takes one spike per pass: with the few spikes per step of a cortical
+    network this beats ``lax.top_k`` and ``jnp.nonzero(size=...)`` on CPU, and it needs no
     separate count (a step with more spikes than ``capacity`` still counts them all, so
-    that the buffer grows once). Up to 8192 entries a pass is one vectorised minimum over
-    the mask (CUBA 4k: 3.5 µs per step against 7 for ``top_k``); above, the mask is cut
-    into about √n blocks of a power-of-two size, and a pass takes the minimum within the
-    current block and over the blocks' minima (64k: 56 against 98 µs per step).
+    that the buffer grows once). Up to 8192 entries the mask is packed into 32-bit words
+    (one pass) and a pass takes the lowest set bit of the current word, moving to the
+    next nonzero word (a minimum over at most 256 words) when the word is spent: scalar
+    work, no pass over the mask (CUBA 4k: 4.8 µs per step against 5.8 with a masked
+    minimum over the whole mask per spike, and 7 more with ``top_k``). Above, packing costs
+    more than it saves; the mask is cut into about √n blocks of a power-of-two size, and
+    a pass takes the minimum within the current block and over the blocks' minima (64k:
+    56 against 98 µs per step for ``top_k``).
     """
     n = mask.shape[0]
     if n <= 8192:
-        key = jnp.where(mask, jnp.arange(n, dtype=jnp.int32), n)
+        W = -(-n // 32)
+        bits = jnp.concatenate([mask, jnp.zeros(W * 32 - n, bool)]).reshape(W, 32)
+        words = jnp.sum(bits.astype(jnp.uint32) << jnp.arange(32, dtype=jnp.uint32), axis=1,
+                        dtype=jnp.uint32)  # bit b of word j: mask[32 j + b]
+        ids = jnp.arange(W, dtype=jnp.int32)
+        nonzero = jnp.where(words != 0, ids, W)
 
-        def after(i: Array) -> Array:
-            return jnp.min(jnp.where(key > i, key, n))
+        def word(j: Array) -> Array:
+            return words[jnp.minimum(j, W - 1)]
 
-        first = jnp.min(key)
-    else:
-        size = 1 << int(np.ceil(np.log2(np.sqrt(n))))
-        blocks = -(-n // size)
-        padded = jnp.concatenate([mask, jnp.zeros(blocks * size - n, bool)])
-        key = jnp.where(padded, jnp.arange(blocks * size, dtype=jnp.int32), n
-                        ).reshape(blocks, size)
-        block_min = jnp.min(key, axis=1)
-        block_ids = jnp.arange(blocks, dtype=jnp.int32)
+        def body(c: tuple[Array, Array, Array, Array]) -> tuple[Array, Array, Array, Array]:
+            k, j, w, idx = c
+            low = jax.lax.population_count((w & (~w + jnp.uint32(1))) - jnp.uint32(1))
+            idx = idx.at[k].set(j * 32 + low.astype(jnp.int32), mode="drop")
+            rest = w & (w - jnp.uint32(1))  # the word without its lowest bit
+            nxt = jnp.where(rest != 0, j, jnp.min(jnp.where(ids > j, nonzero, W)))
+            return k + 1, nxt, jnp.where(rest != 0, rest, word(nxt)), idx
 
-        def after(i: Array) -> Array:
-            b = i // size
-            row = jax.lax.dynamic_index_in_dim(key, b, keepdims=False)
-            return jnp.minimum(jnp.min(jnp.where(row > i, row, n)),
-                               jnp.min(jnp.where(block_ids > b, block_min, n)))
+        first = jnp.min(nonzero)
+        k, _, _, idx = jax.lax.while_loop(lambda c: c[1] < W, body,
+                                          (jnp.int32(0), first, word(first),
+                                           jnp.zeros(capacity, jnp.int32)))
+        return idx, k
+    size = 1 << int(np.ceil(np.log2(np.sqrt(n))))
+    blocks = -(-n // size)
+    padded = jnp.concatenate([mask, jnp.zeros(blocks * size - n, bool)])
+    key = jnp.where(padded, jnp.arange(blocks * size, dtype=jnp.int32), n
+                    ).reshape(blocks, size)
+    block_min = jnp.min(key, axis=1)
+    block_ids = jnp.arange(blocks, dtype=jnp.int32)
 
-        first = after(jnp.int32(-1))  # not min(block_min): XLA rewrites that as a pass over n
+    def after(i: Array) -> Array:
+        b = i // size
+        row = jax.lax.dynamic_index_in_dim(key, b, keepdims=False)
+        return jnp.minimum(jnp.min(jnp.where(row > i, row, n)),
+                           jnp.min(jnp.where(block_ids > b, block_min, n)))
 
-    def body(c: tuple[Array, Array, Array]) -> tuple[Array, Array, Array]:
+    def step(c: tuple[Array, Array, Array]) -> tuple[Array, Array, Array]:
         k, i, idx = c
         return k + 1, after(i), idx.at[k].set(i, mode="drop")
 
-    k, _, idx = jax.lax.while_loop(lambda c: c[1] < n, body,
+    first = after(jnp.int32(-1))  # not min(block_min): XLA rewrites that as a pass over n
+    k, _, idx = jax.lax.while_loop(lambda c: c[1] < n, step,
                                    (jnp.int32(0), first, jnp.zeros(capacity, jnp.int32)))
     return idx, k
 
