@@ -47,6 +47,16 @@ def test_stop_on_nan_keeps_everything_recorded_before_the_fault():
     assert np.all(np.isfinite(res.states["post"]["v"]))
 
 
+def test_a_sweep_reports_the_variant_that_became_non_finite():
+    """Variant 1 of 3 has the overflowing weight; the others are harmless. The batch's
+    executable checks every variant's end state, so the sweep names variant 1."""
+    net = overflowing_network()
+    with pytest.raises(sp.SimulationError, match="variant 1 became NaN or infinite"):
+        sp.sweep(net, {"huge.weight": [1 * mV, 3e41 * mV, 2 * mV]}, 20 * ms)
+    ok = sp.sweep(net, {"huge.weight": [1 * mV, 2 * mV]}, 20 * ms)
+    assert all(np.isfinite(r.states["post"]["v"]).all() for r in ok)
+
+
 def test_float64_runs_the_same_network_without_fault():
     res = sp.simulate(overflowing_network(), 20 * ms, dtype="float64")
     assert "stopped" not in res.metadata

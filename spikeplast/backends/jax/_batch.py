@@ -10,7 +10,7 @@ import jax
 import numpy as np
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
-from ...errors import SpecError
+from ...errors import SimulationError, SpecError
 from ...results import Recording
 from ._backend import JaxSimulation, _executable
 
@@ -121,6 +121,12 @@ class JaxBatch:
                 states = _stack([s._fit_history(jax.tree_util.tree_map(
                     lambda a, b=b: np.asarray(a)[b], states)) for b, s in enumerate(sims)])
                 continue
+            bad = [b for b, o in enumerate(outs[:B]) if not o["finite"]]
+            if bad:  # every variant's end state is checked in the executable
+                raise SimulationError(
+                    f"sweep(): a state of variant {bad[0]} became NaN or infinite between "
+                    f"steps {t0} and {t0 + length}; run that variant alone with simulate() "
+                    f"to locate the place and time.")
             for s, r, o in zip(sims, recs, outs):
                 s._collect(r, o, t0, length)
             states = jax.tree_util.tree_map(lambda a: np.asarray(a)[:B], new_states)
