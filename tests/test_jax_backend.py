@@ -176,6 +176,27 @@ def test_an_unwritable_compile_cache_costs_only_the_compile(tmp_path):
     assert blocked.read_text() == "not a directory"
 
 
+def test_the_written_out_threefry_is_jax_threefry():
+    """Constant-rate Poisson inputs hash (step, input) with a Threefry-2x32 written as
+    elementwise code. Oracles: the Random123 known-answer vector, and JAX's own
+    ``threefry_2x32`` on random counters."""
+    import jax.extend.random as jr
+    import jax.numpy as jnp
+
+    from spikeplast.backends.jax._backend import _threefry2x32
+
+    u32 = jnp.uint32
+    got = _threefry2x32(u32(0x13198A2E), u32(0x03707344), u32(0x243F6A88), u32(0x85A308D3))
+    assert [int(x) for x in got] == [0xC4923A9C, 0x483DF7A0]
+    rng = np.random.default_rng(5)
+    key = rng.integers(0, 2**32, 2, dtype=np.uint64).astype(np.uint32)
+    x = rng.integers(0, 2**32, 4000, dtype=np.uint64).astype(np.uint32)
+    a, b = _threefry2x32(u32(key[0]), u32(key[1]), jnp.asarray(x[:2000]),
+                         jnp.asarray(x[2000:]))
+    want = np.asarray(jr.threefry_2x32(jnp.asarray(key), jnp.asarray(x)))
+    assert np.array_equal(np.concatenate([a, b]), want)
+
+
 def test_live_poisson_spikes_do_not_depend_on_chunks_or_buffer_size():
     """Constant-rate inputs draw the gap to each input's next spike from (source, step,
     input) alone: other chunk lengths and spike capacities give the same spikes."""

@@ -385,19 +385,40 @@ def _compact_spikes(mask: Array, capacity: int) -> tuple[Array, Array]:
     return idx, k
 
 
+def _threefry2x32(k0: Array, k1: Array, x0: Array, x1: Array) -> tuple[Array, Array]:
+    """Threefry-2x32, 20 rounds (Salmon et al. 2011; the hash of ``jax.random``) of the
+    counters ``(x0, x1)`` under the key ``(k0, k1)``, all uint32, written out as
+    elementwise arithmetic. JAX lowers its own for CPU as a loop of five passes, each a
+    handful of kernels: inside a scan step that cost about 1 µs per call."""
+    def rotl(v: Array, d: int) -> Array:
+        return (v << jnp.uint32(d)) | (v >> jnp.uint32(32 - d))
+
+    ks = (k0, k1, k0 ^ k1 ^ jnp.uint32(0x1BD11BDA))
+    x0, x1 = x0 + ks[0], x1 + ks[1]
+    for r in range(5):
+        for d in ((13, 15, 26, 6), (17, 29, 16, 24))[r % 2]:
+            x0 = x0 + x1
+            x1 = rotl(x1, d) ^ x0
+        x0, x1 = x0 + ks[(r + 1) % 3], x1 + ks[(r + 2) % 3] + jnp.uint32(r + 1)
+    return x0, x1
+
+
 def _gap(key: Array, t: Array, i: Array, p: Array) -> Array:
     """The step of the next spike of inputs ``i`` after a spike (or a start) at step ``t``:
     ``t + G`` with ``G`` geometric on 1, 2, ... with success probability ``p`` (a
     Bernoulli process of probability ``p`` per step has independent geometric gaps).
 
     A constant-rate Poisson input thus costs one draw per spike instead of one per step
-    (Song–Abbott's 1000 inputs: 13 against 2 µs per step). The draw for input ``i``
-    depends only on the source's key, ``t`` and ``i``, not on buffer sizes or chunking.
-    Inputs with ``p = 0`` never spike (step 2^31 − 1).
+    (Song–Abbott's 1000 inputs: 13 against 2 µs per step). The draw for input ``i`` is
+    Threefry of the counter ``(t, i)`` under ``key`` (uint32[2], the source's own): it
+    depends only on these, not on buffer sizes or chunking. Inputs with ``p = 0`` never
+    spike (step 2^31 − 1).
     """
-    at_t = jax.random.fold_in(jax.random.fold_in(key, 0x6A17), t)
-    keys = jax.vmap(lambda j: jax.random.fold_in(at_t, j))(jnp.asarray(i, jnp.uint32))
-    u = 1.0 - jax.vmap(lambda k: jax.random.uniform(k, (), jnp.float32))(keys)  # (0, 1]
+    bits, _ = _threefry2x32(key[0], key[1], jnp.asarray(t).astype(jnp.uint32),
+                            jnp.asarray(i).astype(jnp.uint32))
+    # 23 random mantissa bits as a float in [1, 2), as jax.random.uniform does
+    u = 2.0 - jax.lax.bitcast_convert_type((bits >> jnp.uint32(9)) | jnp.uint32(0x3F800000),
+                                           jnp.float32)  # (0, 1]
     p = jnp.clip(jnp.asarray(p, jnp.float32), 0.0, 1.0)
     g = jnp.floor(jnp.log(u) / jnp.log1p(-p)) + 1.0  # p = 1: log(u)/-inf = 0
     never = jnp.int32(2**31 - 1)
@@ -441,7 +462,7 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
             i = jnp.where(mine, idx - part.offset, part.n)  # part.n: dropped
             prm = params["poisson"][part.name]
             p = prm["p"][0][jnp.minimum(i, part.n - 1)]
-            return nxt.at[i].set(_gap(prm["key"], t, i, p), mode="drop")
+            return nxt.at[i].set(_gap(prm["gap_key"], t, i, p), mode="drop")
 
         def deliver(buf: Array, t: Array, name: str, idx: Array, start: Array, count: Array
                     ) -> Array:
@@ -1195,7 +1216,9 @@ class JaxSimulation:
                 key = jax.random.fold_in(jax.random.PRNGKey(plan.seed),
                                          list(plan.populations).index(part.name))
                 poisson[part.name] = {"p": np.asarray(src.rates * plan.dt, fdt),
-                                      "rate_steps": np.int32(src.rate_steps), "key": key}
+                                      "rate_steps": np.int32(src.rate_steps), "key": key,
+                                      "gap_key": np.asarray(jax.random.key_data(
+                                          jax.random.fold_in(key, 0x6A17)), np.uint32)}
         self._params = {"dt": fdt(plan.dt), "pops": pop_params, "adj": adj, "weights": weights,
                         "poisson": poisson, "mon_idx": mon_idx,
                         "plastic": self._plastic_params, "discrete": self._discrete_params,
@@ -1471,7 +1494,7 @@ class JaxSimulation:
                 out[part.name] = np.asarray(only[part.name], np.int32)
                 continue
             prm = self._params["poisson"][part.name]
-            out[part.name] = np.asarray(_gap(prm["key"], jnp.int32(t - 1),
+            out[part.name] = np.asarray(_gap(prm["gap_key"], jnp.int32(t - 1),
                                              jnp.arange(part.n), prm["p"][0]))
         return out
 
