@@ -34,6 +34,25 @@ def test_nan_or_inf_is_reported_with_population_variable_neuron_and_time():
         assert words in msg, msg
 
 
+def test_the_accelerator_check_inside_the_executable_finds_the_fault(monkeypatch):
+    """On accelerators the end state's finiteness is reduced inside the chunk's
+    executable (on CPU the host reads the state); force that path here."""
+    import dataclasses
+
+    from spikeplast.backends.jax._backend import JaxSimulation
+
+    config = JaxSimulation._config
+    monkeypatch.setattr(JaxSimulation, "_config", lambda self, *a, **k: dataclasses.replace(
+        config(self, *a, **k), device_check=True))
+    with pytest.raises(sp.SimulationError, match="neuron 1"):
+        sp.simulate(overflowing_network(), 20 * ms, compile_cache=False)
+    with pytest.raises(sp.SimulationError, match="variant 1 became NaN"):
+        sp.sweep(overflowing_network(), {"huge.weight": [1 * mV, 3e41 * mV]}, 20 * ms,
+                 compile_cache=False)
+    assert "stopped" not in sp.simulate(overflowing_network(), 20 * ms, dtype="float64",
+                                        compile_cache=False).metadata
+
+
 def test_stop_on_nan_keeps_everything_recorded_before_the_fault():
     res = sp.simulate(overflowing_network(), 20 * ms, on_nan="stop", chunk_steps=120)
     stop = res.metadata["stopped"]

@@ -210,12 +210,29 @@ class _Config:
     diagnose: bool = False  # also return, per step, the first non-finite index per variable
     vector: bool = False  # deliver every slot of the spike buffer at once (GPU), not a loop
     states_batched: bool = False  # mapped over a batch of states (run_states)
+    # the end state's finiteness is reduced inside the executable (accelerators: the
+    # state stays there); on CPU the host reads the state instead, which costs no compile
+    device_check: bool = False
 
 
 def _first_bad(a: Array) -> Array:
     """Index of the first non-finite entry of a float array (flattened), or -1."""
     bad = ~jnp.isfinite(a.reshape(-1))
     return jnp.where(jnp.any(bad), jnp.argmax(bad), -1).astype(jnp.int32)
+
+
+def _finite(state: Any, out: dict[str, Any], batched: bool = False) -> np.ndarray:
+    """Whether every simulated float of a chunk's end state is finite, per copy of a
+    batch (``batched``: the leading axis) or for the one state: the executable's own flag
+    on accelerators, else read from the state on the host (on CPU a view, and nothing to
+    compile; small JAX reductions would each compile on a first run, 0.2 s in all)."""
+    if "finite" in out:
+        return np.asarray(out["finite"]).reshape(-1)
+    ok: Any = True
+    for _, a in _float_leaves(state):
+        a = np.asarray(a)
+        ok = ok & np.isfinite(a.reshape(a.shape[0] if batched else 1, -1)).all(axis=1)
+    return np.atleast_1d(ok)
 
 
 def _float_leaves(state: Any) -> list[tuple[str, Any]]:
@@ -973,11 +990,11 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
         if D > 1:
             new_state["buf"] = carry["buf"]
         recs = {**carry["recs"], **{k[4:]: out.pop(k) for k in list(out) if k[:4] == "rec/"}}
-        # every simulated float of the end state is finite: one reduction per array, in
-        # this executable (separate small JAX calls each compiled on a first run: 0.2 s)
-        flags = [jnp.all(jnp.isfinite(a)) for _, a in _float_leaves(new_state)]
-        finite = jnp.all(jnp.stack(flags)) if flags else jnp.bool_(True)
-        return new_state, {"steps": out, "recs": recs, "finite": finite}
+        result = {"steps": out, "recs": recs}
+        if cfg.device_check:  # every simulated float of the end state is finite
+            flags = [jnp.all(jnp.isfinite(a)) for _, a in _float_leaves(new_state)]
+            result["finite"] = jnp.all(jnp.stack(flags)) if flags else jnp.bool_(True)
+        return new_state, result
 
     return run_chunk
 
@@ -1454,7 +1471,8 @@ class JaxSimulation:
                        self._n_events, self._capacity, self._fanout, self._trains,
                        self._plastic, self._history, self._back, self._discrete,
                        self._filtered, self._rates, self._state_mons, self._weight_mons,
-                       diagnose, vector=self.vectorised)
+                       diagnose, vector=self.vectorised,
+                       device_check=jax.devices()[0].platform != "cpu")
 
     def initial_state(self) -> dict[str, Any]:
         """The state at t = 0 (from the plan's initial values)."""
@@ -1593,9 +1611,10 @@ class JaxSimulation:
                         lambda a, b=b: a[b], out), done) for b in range(B)):
                     states = self._fit_history(states)
                     continue
-                if not np.all(out["finite"]):
+                ok = _finite(new_states, out, batched=True)
+                if not ok.all():
                     raise SimulationError(
-                        f"backend 'jax': a state of copy {int(np.argmin(out['finite']))} became "
+                        f"backend 'jax': a state of copy {int(np.argmin(ok))} became "
                         f"NaN or infinite in a batch run between steps {done} and "
                         f"{done + length}; run the copy alone to locate it.")
                 for m in self._state_mons:
@@ -1628,7 +1647,7 @@ class JaxSimulation:
             if self._overflowed(out, t0):
                 state = self._fit_history(state)
                 continue  # capacities grew: run the same chunk again
-            if not out["finite"]:
+            if not _finite(new_state, out).all():
                 step, where = self._locate_fault(state, data, length, t0)
                 if self.on_nan == "raise":
                     raise SimulationError(

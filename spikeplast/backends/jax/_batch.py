@@ -12,7 +12,7 @@ from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
 from ...errors import SimulationError, SpecError
 from ...results import Recording
-from ._backend import JaxSimulation, _executable
+from ._backend import JaxSimulation, _executable, _finite
 
 __all__ = ["JaxBatch"]
 
@@ -121,8 +121,8 @@ class JaxBatch:
                 states = _stack([s._fit_history(jax.tree_util.tree_map(
                     lambda a, b=b: np.asarray(a)[b], states)) for b, s in enumerate(sims)])
                 continue
-            bad = [b for b, o in enumerate(outs[:B]) if not o["finite"]]
-            if bad:  # every variant's end state is checked in the executable
+            bad = np.flatnonzero(~_finite(new_states, out, batched=True)[:B])
+            if bad.size:  # every variant's end state is checked
                 raise SimulationError(
                     f"sweep(): a state of variant {bad[0]} became NaN or infinite between "
                     f"steps {t0} and {t0 + length}; run that variant alone with simulate() "
