@@ -355,10 +355,8 @@ def _compact_spikes(mask: Array, capacity: int) -> tuple[Array, Array]:
     """
     n = mask.shape[0]
     if n <= 8192:
-        W = -(-n // 32)
-        bits = jnp.concatenate([mask, jnp.zeros(W * 32 - n, bool)]).reshape(W, 32)
-        words = jnp.sum(bits.astype(jnp.uint32) << jnp.arange(32, dtype=jnp.uint32), axis=1,
-                        dtype=jnp.uint32)  # bit b of word j: mask[32 j + b]
+        words = _pack_bits(mask)
+        W = words.shape[0]
         ids = jnp.arange(W, dtype=jnp.int32)
         nonzero = jnp.where(words != 0, ids, W)
 
@@ -367,8 +365,7 @@ def _compact_spikes(mask: Array, capacity: int) -> tuple[Array, Array]:
 
         def body(c: tuple[Array, Array, Array, Array]) -> tuple[Array, Array, Array, Array]:
             k, j, w, idx = c
-            low = jax.lax.population_count((w & (~w + jnp.uint32(1))) - jnp.uint32(1))
-            idx = idx.at[k].set(j * 32 + low.astype(jnp.int32), mode="drop")
+            idx = idx.at[k].set(j * 32 + _lowest_bit(w), mode="drop")
             rest = w & (w - jnp.uint32(1))  # the word without its lowest bit
             nxt = jnp.where(rest != 0, j, jnp.min(jnp.where(ids > j, nonzero, W)))
             return k + 1, nxt, jnp.where(rest != 0, rest, word(nxt)), idx
