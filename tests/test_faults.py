@@ -67,8 +67,8 @@ def test_stop_on_nan_keeps_everything_recorded_before_the_fault():
 
 
 def test_a_sweep_reports_the_variant_that_became_non_finite():
-    """Variant 1 of 3 has the overflowing weight; the others are harmless. The batch's
-    executable checks every variant's end state, so the sweep names variant 1."""
+    """Variant 1 of 3 has the overflowing weight; the others are harmless. Every
+    variant's end state is checked after each chunk, so the sweep names variant 1."""
     net = overflowing_network()
     with pytest.raises(sp.SimulationError, match="variant 1 became NaN or infinite"):
         sp.sweep(net, {"huge.weight": [1 * mV, 3e41 * mV, 2 * mV]}, 20 * ms)
