@@ -14,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import zlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, Union
@@ -61,7 +61,8 @@ __all__ = ["Plan", "NeuronPlan", "DiscretePlan", "PortPlan", "PoissonPlan", "Spi
            "ProjectionPlan",
            "RatePopPlan", "RatePatternsPlan", "FilteredRatePlan", "async_order",
            "hebbian_constants",
-           "StateMonitorPlan", "WeightMonitorPlan", "lower", "spec_hash", "rng_for"]
+           "StateMonitorPlan", "WeightMonitorPlan", "lower", "lower_variants", "spec_hash",
+           "rng_for"]
 
 
 def _ro(a: np.ndarray) -> np.ndarray:
@@ -512,10 +513,25 @@ def _lower_input(pop: PoissonInput | SpikeTrainInput, dt: float) -> PoissonPlan 
     return PoissonPlan(pop.name, pop.n, _ro(np.array(rates, np.float64)), rate_steps)
 
 
-def _lower_projection(net: Network, proj: Projection, pops: Mapping[str, SourcePlan]
+def _connect_once(proj: Projection, n_pre: int, n_post: int, seed: int,
+                  drawn: dict[Any, tuple[np.ndarray, np.ndarray]] | None
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`connect`, drawn once per seed, projection, sizes and rule object when
+    ``drawn`` (a dict shared by the variants of a sweep, which share their rule objects)
+    is given. Rules compare by identity, so the key holds the object itself."""
+    if drawn is None:
+        return connect(proj, n_pre, n_post, seed)
+    key = (seed, proj.name, proj.source == proj.target, proj.connectivity, n_pre, n_post)
+    if key not in drawn:
+        drawn[key] = connect(proj, n_pre, n_post, seed)
+    return drawn[key]
+
+
+def _lower_projection(net: Network, proj: Projection, pops: Mapping[str, SourcePlan],
+                      drawn: dict[Any, tuple[np.ndarray, np.ndarray]] | None = None
                       ) -> ProjectionPlan:
     pre, post = pops[proj.source], pops[proj.target]
-    i, j = connect(proj, pre.n, post.n, net.seed)
+    i, j = _connect_once(proj, pre.n, post.n, net.seed, drawn)
     m = i.size
     weight = net.weights[proj.name]
     if isinstance(proj.connectivity, DenseMatrix):
@@ -541,7 +557,8 @@ def _lower_projection(net: Network, proj: Projection, pops: Mapping[str, SourceP
     rule = proj.plasticity if isinstance(proj.plasticity, (DiscreteSTDP, *RATE_RULES)) else \
         net.plasticity.get(proj.name)
     return ProjectionPlan(proj.name, proj.source, proj.target, proj.port, kind, pre.n,
-                          post.n, _ro(i.astype(np.int64)), _ro(j.astype(np.int64)), _ro(w),
+                          post.n, _ro(i.astype(np.int64, copy=False)),
+                          _ro(j.astype(np.int64, copy=False)), _ro(w),
                           _ro(delay_steps), mean, var, rule)
 
 
@@ -630,6 +647,14 @@ def _schedule(net: Network, pops: Mapping[str, SourcePlan],
     return Schedule(net.dt, tuple(ops))
 
 
+def lower_variants(nets: Sequence[Network], *, n_steps: int | None = None,
+                   freeze_inputs: bool = False) -> list[Plan]:
+    """:func:`lower` each network of a sweep; a projection's connectivity is drawn once
+    for all variants with the same seed, rule and sizes (the same draw each would make)."""
+    drawn: dict[Any, tuple[np.ndarray, np.ndarray]] = {}
+    return [_lower(net, n_steps, freeze_inputs, drawn) for net in nets]
+
+
 def lower(net: Network, *, n_steps: int | None = None, freeze_inputs: bool = False) -> Plan:
     """Resolve a network into a :class:`Plan`.
 
@@ -639,6 +664,11 @@ def lower(net: Network, *, n_steps: int | None = None, freeze_inputs: bool = Fal
         freeze_inputs: draw every Poisson input's spikes now (for ``n_steps``) so that
             all backends replay the same noise.
     """
+    return _lower(net, n_steps, freeze_inputs, None)
+
+
+def _lower(net: Network, n_steps: int | None, freeze_inputs: bool,
+           drawn: dict[Any, tuple[np.ndarray, np.ndarray]] | None) -> Plan:
     if not isinstance(net, Network):
         raise SpecError(f"lower() needs a Network; got {type(net).__name__}.")
     if freeze_inputs and n_steps is None:
@@ -674,7 +704,7 @@ def lower(net: Network, *, n_steps: int | None = None, freeze_inputs: bool = Fal
             if freeze_inputs and isinstance(plan, PoissonPlan):
                 plan = freeze_poisson(plan, int(n_steps or 0), net.seed, net.dt)
             pops[pop.name] = plan
-    projs = {p.name: _lower_projection(net, p, pops) for p in net.projections}
+    projs = {p.name: _lower_projection(net, p, pops, drawn) for p in net.projections}
     state_mons = {}
     weight_mons = {}
     for m in net.monitors:

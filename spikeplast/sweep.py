@@ -18,7 +18,7 @@ from typing import Any
 
 from .backends import get_backend
 from .errors import SpecError, did_you_mean
-from .lowering import lower
+from .lowering import lower_variants
 from .results import Results
 from .simulate import n_steps_for, simulate, versions
 from .spec import Network
@@ -100,10 +100,11 @@ def sweep(net: Network, params: Mapping[str, Sequence[Any]], duration: Any, *,
     module = get_backend("jax")
     n_steps = n_steps_for(duration, net.dt)
     tic = time.perf_counter()
-    plans = [lower(v, n_steps=n_steps, freeze_inputs=freeze_inputs) for v in nets]
+    plans = lower_variants(nets, n_steps=n_steps, freeze_inputs=freeze_inputs)
     for plan in plans:
         module.check(plan, options)
-    sims = [module.build(plan, **options) for plan in plans]
+    sims = [module.build(plans[0], **options)]
+    sims += [sims[0].variant(plan) for plan in plans[1:]]
     from .backends.jax._batch import JaxBatch
 
     batch = JaxBatch(sims, shard=shard)
@@ -112,8 +113,9 @@ def sweep(net: Network, params: Mapping[str, Sequence[Any]], duration: Any, *,
 
     total = time.perf_counter() - tic
     out = []
+    found = versions("jax")
     for k, (v, plan, rec) in enumerate(zip(nets, plans, recordings)):
-        meta = {"backend": "jax", "backend_options": dict(options), "versions": versions("jax"),
+        meta = {"backend": "jax", "backend_options": dict(options), "versions": dict(found),
                 "network": v.name, "seed": v.seed, "spec_hash": plan.spec_hash, "dt": v.dt,
                 "duration": n_steps * v.dt, "n_steps": n_steps, "freeze_inputs": freeze_inputs,
                 "populations": {n: int(p.n) for n, p in plan.populations.items()},

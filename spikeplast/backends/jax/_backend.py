@@ -25,8 +25,8 @@ import functools
 import os
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -1002,11 +1002,26 @@ def _named(x: Any) -> str:
     return str(sharding) if isinstance(sharding, jax.sharding.NamedSharding) else ""
 
 
+@dataclass(frozen=True)
+class _Sweep:
+    """A chunk function vmapped over a sweep's variants: the parameter leaves marked in
+    ``shared`` (leaf order of the ``params`` tree) are equal in every variant and passed
+    once, unbatched (32 CUBA 4k variants share one adjacency)."""
+
+    shared: tuple[bool, ...]
+    params: Any  # the PyTreeDef of the parameters
+
+    def merge(self, shared: Sequence[Any], varying: Sequence[Any]) -> Any:
+        """The parameter tree of one variant from the shared and its own leaves."""
+        it_s, it_v = iter(shared), iter(varying)
+        return self.params.unflatten([next(it_s) if s else next(it_v) for s in self.shared])
+
+
 @functools.lru_cache(maxsize=64)
-def _jitted(cfg: _Config, batched: bool | str = False) -> Callable[..., Any]:
-    """The jitted chunk function of a structure; ``batched=True`` maps it over a leading
-    axis of every argument (a sweep of variants) with ``vmap``, ``"map"`` the same one
-    variant after another in one executable (``lax.map``), ``"states"`` over the state
+def _jitted(cfg: _Config, batched: str | _Sweep | None = None) -> Callable[..., Any]:
+    """The jitted chunk function of a structure; a :class:`_Sweep` vmaps it over the
+    variants of a sweep (arguments: shared parameter leaves, then the variants' own
+    leaves, states and inputs with a leading batch axis), ``"states"`` over the state
     only (many initial states, parameters and inputs shared)."""
     fn = _chunk_fn(cfg)
     if batched == "states":
@@ -1019,9 +1034,14 @@ def _jitted(cfg: _Config, batched: bool | str = False) -> Callable[..., Any]:
             axes["buf"] = 0
         return jax.jit(jax.vmap(fn, in_axes=(None, axes, None),
                                 out_axes=({**axes, "t": None}, 0)))
-    if batched == "map":
-        return jax.jit(lambda *args: jax.lax.map(lambda a: fn(*a), args))
-    return jax.jit(jax.vmap(fn) if batched else fn)
+    if isinstance(batched, _Sweep):
+        sweep = batched
+
+        def one(shared: Any, varying: Any, state: Any, data: Any) -> Any:
+            return fn(sweep.merge(shared, varying), state, data)
+
+        return jax.jit(jax.vmap(one, in_axes=(None, 0, 0, 0)))
+    return jax.jit(fn)
 
 _EXECUTABLES: OrderedDict[Any, Any] = OrderedDict()
 # XLA:CPU copies every loop-carried array at the start of each scan step unless its copy
@@ -1029,7 +1049,7 @@ _EXECUTABLES: OrderedDict[Any, Any] = OrderedDict()
 _CPU_OPTIONS = {"xla_cpu_copy_insertion_use_region_analysis": True}
 
 
-def _executable(cfg: _Config, args: tuple[Any, ...], batched: bool | str = False,
+def _executable(cfg: _Config, args: tuple[Any, ...], batched: str | _Sweep | None = None,
                 disk: Path | None = None) -> tuple[Any, float]:
     """The compiled chunk function for a structure and argument signature (shapes, dtypes
     and, for sharded batches, shardings), and the seconds spent compiling it now (0.0 when
@@ -1085,6 +1105,9 @@ class JaxSimulation:
             masked (work in proportion to the buffer, no loop: fastest on a GPU);
             ``"auto"`` (default), ``loop`` on CPU and ``vector`` on other devices. Both
             give the same results (bit-for-bit on CPU).
+        reuse: a simulation of another variant of the same network (see :meth:`variant`)
+            whose connectivity tables are taken instead of built again where they are
+            equal.
     """
 
     plan: Plan
@@ -1097,6 +1120,7 @@ class JaxSimulation:
     cache_dir: str | os.PathLike[str] | None = None
     delivery: str = "auto"
     timings: dict[str, float] = field(default_factory=dict)
+    reuse: JaxSimulation | None = field(default=None, repr=False, compare=False)
 
     @property
     def vectorised(self) -> bool:
@@ -1111,6 +1135,13 @@ class JaxSimulation:
             self._prepare()
         self.timings["build"] = time.perf_counter() - t0
         self.timings.setdefault("compile", 0.0)
+
+    def variant(self, plan: Plan) -> JaxSimulation:
+        """A simulation of ``plan``, a variant of this plan's network with other values
+        (a sweep), with this one's options; equal connectivity tables are shared."""
+        options = {f.name: getattr(self, f.name) for f in fields(self)
+                   if f.init and f.name not in ("plan", "timings", "reuse")}
+        return JaxSimulation(plan, **options, reuse=self)
 
     @property
     def disk_cache(self) -> Path | None:
@@ -1173,6 +1204,8 @@ class JaxSimulation:
         tables = {"events": [(p.name, p.offset) for p in parts]}
         tables.update({f"train/{t.name}": [(t.name, 0)] for t in trains if t.static})
         adj, fanout = {}, {}
+        self._adjacency_inputs: list[Any] = []
+        self._adjacency_tables: list[dict[str, np.ndarray] | None] = []
         for table, members in tables.items():
             rows = sum(plan.populations[m].n for m, _ in members)
             a = self._adjacency(rows, members, projs, port_offset, M, n_w)
@@ -1398,11 +1431,33 @@ class JaxSimulation:
         """Padded adjacency of the sources ``members`` (name, row offset) stacked in ``rows``
         rows: flat target, delay (steps) and weight position of every synapse; padding
         points at the input sink ``M`` and the zero weight ``n_w``."""
+        outs = {name: [q for q in projs if q.source == name and q.n_synapses
+                       and q.plasticity is None and q.port_kind != "rate"]
+                for name, _ in members}
+        # everything the tables are made of; a variant with the same takes the same tables
+        key = (rows, tuple(members), M, n_w, tuple(
+            (q.name, self._w_offset[q.name], port_offset[(q.target, q.port)], q.fanout_mean,
+             q.fanout_var) for out in outs.values() for q in out))
+        arrays = [a for out in outs.values() for q in out for a in (q.i, q.j, q.delay_steps)]
+        self._adjacency_inputs.append((key, arrays))
+        if self.reuse is not None:
+            for (key0, arrays0), table in zip(self.reuse._adjacency_inputs,
+                                              self.reuse._adjacency_tables):
+                if key0 == key and all(a is b or np.array_equal(a, b)
+                                       for a, b in zip(arrays0, arrays)):
+                    self._adjacency_tables.append(table)
+                    return table
+        table = self._build_adjacency(rows, members, outs, port_offset, M, n_w)
+        self._adjacency_tables.append(table)
+        return table
+
+    def _build_adjacency(self, rows: int, members: list[tuple[str, int]],
+                         outs: dict[str, list[Any]], port_offset: dict[tuple[str, str], int],
+                         M: int, n_w: int) -> dict[str, np.ndarray] | None:
         i, tgt, dly, wix = [], [], [], []
         bound = 0.0
         for name, off in members:
-            out = [q for q in projs if q.source == name and q.n_synapses
-                   and q.plasticity is None and q.port_kind != "rate"]
+            out = outs[name]
             if out:
                 bound = max(bound, sum(q.fanout_mean for q in out)
                             + 5 * np.sqrt(sum(q.fanout_var for q in out)))
@@ -1426,6 +1481,8 @@ class JaxSimulation:
         a["tgt"][row, col] = np.concatenate(tgt)[order]
         a["dly"][row, col] = np.concatenate(dly)[order]
         a["wix"][row, col] = np.concatenate(wix)[order]
+        for x in a.values():  # variants share them (reuse)
+            x.flags.writeable = False
         return a
 
     def connectivity(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:

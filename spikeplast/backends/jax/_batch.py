@@ -1,9 +1,12 @@
-"""Many variants of one network structure as one vmapped, optionally sharded, scan."""
+"""Many variants of one network structure: the single-run executable per variant on one CPU
+device, or one vmapped, optionally sharded, scan."""
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import jax
@@ -12,7 +15,7 @@ from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
 from ...errors import SimulationError, SpecError
 from ...results import Recording
-from ._backend import JaxSimulation, _executable, _finite
+from ._backend import JaxSimulation, _executable, _finite, _Sweep
 
 __all__ = ["JaxBatch"]
 
@@ -27,14 +30,41 @@ def _pad_trains(datas: list[dict]) -> list[dict]:
     return datas
 
 
+def _cores() -> int:
+    """The CPU cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
 def _stack(trees: Sequence[Any]) -> Any:
     return jax.tree_util.tree_map(lambda *xs: np.stack([np.asarray(x) for x in xs]), *trees)
 
 
+def _split(trees: Sequence[Any]) -> tuple[tuple[bool, ...], list[Any], list[Any]]:
+    """Per leaf of the variants' trees, whether it is equal in all of them; the equal
+    leaves once and the others stacked along a new leading axis."""
+    mask, shared, varying = [], [], []
+    for column in zip(*(jax.tree_util.tree_leaves(t) for t in trees)):
+        first = np.asarray(column[0])
+        same = all(x is column[0] or np.array_equal(first, x) for x in column[1:])
+        mask.append(same)
+        if same:
+            shared.append(first)
+        else:
+            varying.append(np.stack([np.asarray(x) for x in column]))
+    return tuple(mask), shared, varying
+
+
 class JaxBatch:
-    """B simulations of one structure, run by one executable per chunk: ``vmap`` of the
-    chunk function on accelerators and sharded batches, ``lax.map`` (the variants one
-    after another) on a single CPU device.
+    """B simulations of one structure, run by one executable per chunk: on accelerators
+    and sharded batches the chunk function ``vmap``-ed over the variants, on a single CPU
+    device the single-run executable called for one variant after another (the same
+    executable as ``simulate``'s, shared with it in memory and on disk).
+
+    Parameters equal in every variant (e.g. connectivity tables when only weights vary)
+    are passed once, not stacked.
 
     The batch axis is sharded over all of ``jax.devices()`` with a named sharding when
     ``shard`` is true and there is more than one device (the batch is padded with copies
@@ -54,10 +84,11 @@ class JaxBatch:
         devices = jax.devices()
         self.mesh = Mesh(np.array(devices), ("batch",)) if shard and len(devices) > 1 \
             else None
-        # on one CPU device the variants run one after another inside one executable: a
-        # vmapped step runs its spike loops to the longest variant's count, selecting
-        # whole buffers each pass (32 CUBA 4k variants: 6.8 s against 2.3 s)
-        self.mode = "map" if self.mesh is None and devices[0].platform == "cpu" else True
+        self.mode = "calls" if self.mesh is None and devices[0].platform == "cpu" else "vmap"
+        params = [s._params for s in self.sims]
+        shared, self._shared, self._varying = _split(params)
+        self.sweep = _Sweep(shared, jax.tree_util.tree_structure(params[0]))
+        self._shared_device: list[Any] | None = None
 
     def _check(self) -> None:
         first = self.sims[0]
@@ -76,16 +107,17 @@ class JaxBatch:
                                 f"the other); a sweep varies values only.")
 
     def _place(self, tree: Any, n_real: int) -> Any:
-        """Pad the batch to the device count and shard it, when sharding."""
+        """The arguments of a chunk: the shared parameters (replicated), then the batched
+        ``tree`` padded to the device count and sharded, when sharding."""
         if self.mesh is None:
-            return tree
+            return (self._shared, *tree)
         n_dev = self.mesh.devices.size
         pad = (-n_real) % n_dev
         if pad:
             tree = jax.tree_util.tree_map(
                 lambda a: np.concatenate([a, np.repeat(np.asarray(a)[-1:], pad, axis=0)]), tree)
-        sharding = NamedSharding(self.mesh, PartitionSpec("batch"))
-        return jax.device_put(tree, sharding)
+        shared = jax.device_put(self._shared, NamedSharding(self.mesh, PartitionSpec()))
+        return (shared, *jax.device_put(tree, NamedSharding(self.mesh, PartitionSpec("batch"))))
 
     def run(self, n_steps: int, progress: Callable[[int, int], None] | None = None
             ) -> list[Recording]:
@@ -95,8 +127,8 @@ class JaxBatch:
 
     def _run(self, n_steps: int, progress: Callable[[int, int], None] | None
              ) -> list[Recording]:
-        sims, B = self.sims, len(self.sims)
-        states = _stack([s.initial_state() for s in sims])
+        sims = self.sims
+        states = [s.initial_state() for s in sims]
         recs = [Recording.empty(s.plan, 0) for s in sims]
         chunk = sims[0].chunk_steps
         done = 0
@@ -104,24 +136,15 @@ class JaxBatch:
             length = min(chunk, n_steps - done)
             t0 = done
             datas = _pad_trains([s._chunk_data(t0, length) for s in sims])
-            args = self._place((_stack([s._params for s in sims]), states, _stack(datas)), B)
-            fn, seconds = _executable(sims[0]._config(length), args, batched=self.mode,
-                                      disk=sims[0].disk_cache)
-            self.timings["compile"] += seconds
-            tic = time.perf_counter()
-            new_states, out = fn(*args)
-            out = jax.device_get(out)
-            self.timings["run"] += time.perf_counter() - tic
-            outs = [jax.tree_util.tree_map(lambda a, b=b: a[b], out) for b in range(B)]
+            new_states, outs, finite = self._chunk(states, datas, length)
             grown = [s._overflowed(o, t0) for s, o in zip(sims, outs)]
             if any(grown):  # one buffer size for all variants: the largest, then re-run
                 cap = max(s._capacity for s in sims)
                 for s in sims:
                     s._capacity = cap
-                states = _stack([s._fit_history(jax.tree_util.tree_map(
-                    lambda a, b=b: np.asarray(a)[b], states)) for b, s in enumerate(sims)])
+                states = [s._fit_history(st) for s, st in zip(sims, states)]
                 continue
-            bad = np.flatnonzero(~_finite(new_states, out, batched=True)[:B])
+            bad = np.flatnonzero(~finite)
             if bad.size:  # every variant's end state is checked
                 raise SimulationError(
                     f"sweep(): a state of variant {bad[0]} became NaN or infinite between "
@@ -129,8 +152,53 @@ class JaxBatch:
                     f"to locate the place and time.")
             for s, r, o in zip(sims, recs, outs):
                 s._collect(r, o, t0, length)
-            states = jax.tree_util.tree_map(lambda a: np.asarray(a)[:B], new_states)
+            states = new_states
             done += length
             if progress is not None:
                 progress(done, n_steps)
         return recs
+
+    def _chunk(self, states: list[Any], datas: list[Any], length: int
+               ) -> tuple[list[Any], list[Any], np.ndarray]:
+        """Run one chunk of every variant: the new states, the outputs (on the host) and
+        whether each end state is finite."""
+        sims, B = self.sims, len(self.sims)
+        cfg = sims[0]._config(length)
+        if self.mode == "calls":
+            # each variant through the single-run executable, as many at once as there are
+            # cores (no vmap: a vmapped step runs its spike loops to the longest variant's
+            # count, selecting whole buffers each pass; 32 CUBA 4k variants: 6.8 s against
+            # 2.3 s run one after another)
+            params = [self._variant_params(b) for b in range(B)]
+            fn, seconds = _executable(cfg, (params[0], states[0], datas[0]),
+                                      disk=sims[0].disk_cache)
+            self.timings["compile"] += seconds
+            tic = time.perf_counter()
+            x64 = sims[0].dtype == "float64"
+
+            def call(args: tuple[Any, Any, Any]) -> Any:
+                with jax.enable_x64(x64):  # the mode is per thread
+                    return jax.device_get(fn(*args))
+
+            with ThreadPoolExecutor(min(B, _cores())) as pool:  # XLA lets go of the GIL
+                results = list(pool.map(call, zip(params, states, datas)))
+            self.timings["run"] += time.perf_counter() - tic
+            new_states = [r[0] for r in results]
+            outs = [r[1] for r in results]
+            finite = np.array([_finite(st, o)[0] for st, o in results])
+            return new_states, outs, finite
+        args = self._place((self._varying, _stack(states), _stack(datas)), B)
+        fn, seconds = _executable(cfg, args, batched=self.sweep, disk=sims[0].disk_cache)
+        self.timings["compile"] += seconds
+        tic = time.perf_counter()
+        new, out = jax.device_get(fn(*args))
+        self.timings["run"] += time.perf_counter() - tic
+        finite = _finite(new, out, batched=True)[:B]
+        unstack = [jax.tree_util.tree_map(lambda a, b=b: a[b], (new, out)) for b in range(B)]
+        return [u[0] for u in unstack], [u[1] for u in unstack], finite
+
+    def _variant_params(self, b: int) -> Any:
+        """The parameters of variant ``b``, its shared leaves on the device once."""
+        if self._shared_device is None:
+            self._shared_device = jax.device_put(self._shared)
+        return self.sweep.merge(self._shared_device, [v[b] for v in self._varying])
