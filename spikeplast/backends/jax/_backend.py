@@ -1474,13 +1474,13 @@ class JaxSimulation:
         # new seed keeps the same shapes (and compiled code)
         F = _bucket(max(int(fan.max()), int(np.ceil(bound))))
         order = np.argsort(i_all, kind="stable")
-        col = np.arange(i_all.size) - np.repeat(np.cumsum(fan) - fan, fan)
-        row = i_all[order]
+        # flat position of the k-th synapse in source order: its row's start + its rank
+        pos = np.arange(i_all.size) + np.repeat(np.arange(rows) * F - (np.cumsum(fan) - fan),
+                                                fan)
         a = {"tgt": np.full((rows, F), M, np.int32), "dly": np.zeros((rows, F), np.int32),
              "wix": np.full((rows, F), n_w, np.int32)}
-        a["tgt"][row, col] = np.concatenate(tgt)[order]
-        a["dly"][row, col] = np.concatenate(dly)[order]
-        a["wix"][row, col] = np.concatenate(wix)[order]
+        for key, parts in (("tgt", tgt), ("dly", dly), ("wix", wix)):
+            a[key].reshape(-1)[pos] = np.concatenate(parts)[order]
         for x in a.values():  # variants share them (reuse)
             x.flags.writeable = False
         return a
