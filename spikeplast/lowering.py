@@ -548,8 +548,13 @@ def _lower_projection(net: Network, proj: Projection, pops: Mapping[str, SourceP
         raise SpecError(f"{proj.where}: weight drew {int(np.sum(w < 0))} negative conductances "
                         f"(e.g. {w[w < 0][0]:g} S); on a conductance port weights must be >= 0 — "
                         f"use a distribution that stays non-negative.")
-    d = _per_element(proj.delay, m, rng_for(net.seed, proj.name, "delay"), proj.where, "delay")
-    delay_steps = np.round(d / net.dt).astype(np.int64)
+    if np.ndim(proj.delay) == 0 and not isinstance(proj.delay, SIDist):  # one pass, not three
+        d = np.array([float(proj.delay)])
+        delay_steps = np.full(m, np.round(d / net.dt).astype(np.int64)[0])
+    else:
+        d = _per_element(proj.delay, m, rng_for(net.seed, proj.name, "delay"), proj.where,
+                         "delay")
+        delay_steps = np.round(d / net.dt).astype(np.int64)
     if np.any(delay_steps < 0):
         raise SpecError(f"{proj.where}: delay drew negative values (e.g. {d[d < 0][0]:g} s); "
                         f"delays must be >= 0.")

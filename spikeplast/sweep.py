@@ -3,9 +3,10 @@
 ``sweep(net, {"exc.tau_m": [10*ms, 20*ms], "exc_exc.weight": [1*mV, 2*mV]}, 1*second)``
 runs two variants (the value lists are zipped). A key is ``"seed"``, or
 ``"<population or projection>.<field>"``, or ``"<projection>.plasticity.<field>"``.
-On the JAX backend the variants run in one executable that compiles once (one after
-another on a single CPU device, vmapped on accelerators; the batch is sharded over
-all devices when there are several); on Brian2 they run one
+On the JAX backend the variants share one executable that compiles once (on a single CPU
+device the single-run one, called for as many variants at once as there are cores;
+vmapped on accelerators; the batch is sharded over all devices when there are several),
+and variants that differ only in values share their connectivity; on Brian2 they run one
 after another through one compiled binary with ``run_args``.
 """
 

@@ -273,3 +273,20 @@ def test_compile_cache_entries_are_keyed_by_spikeplast_source(tmp_path, monkeypa
     before = _cache.entry(tmp_path, "structure")
     monkeypatch.setattr(_cache, "source_digest", lambda: "edited")
     assert _cache.entry(tmp_path, "structure") != before
+
+
+def test_more_synapses_than_int32_indices_is_unsupported_before_building():
+    """Synapses are indexed with int32 in the JAX tables: a network past that limit is an
+    UnsupportedFeature naming the backend (checked on the plan's counts; no such network
+    fits this machine's memory to build)."""
+    from types import SimpleNamespace
+
+    from spikeplast.backends.jax._backend import check
+
+    limit = int(np.iinfo(np.int32).max)
+    plan = SimpleNamespace(projections={"a": SimpleNamespace(n_synapses=limit - 1),
+                                        "b": SimpleNamespace(n_synapses=2)})
+    with pytest.raises(sp.UnsupportedFeature, match="'jax'.* 2147483648 synapses"):
+        check(plan, {})
+    plan.projections["b"].n_synapses = 1
+    check(plan, {})  # int32's largest value: still the index of the padding sink
