@@ -550,7 +550,7 @@ def _lower_projection(net: Network, proj: Projection, pops: Mapping[str, SourceP
                         f"use a distribution that stays non-negative.")
     if np.ndim(proj.delay) == 0 and not isinstance(proj.delay, SIDist):  # one pass, not three
         d = np.array([float(proj.delay)])
-        delay_steps = np.full(m, np.round(d / net.dt).astype(np.int64)[0])
+        delay_steps = np.full(m, int(np.round(d[0] / net.dt)), np.int64)
     else:
         d = _per_element(proj.delay, m, rng_for(net.seed, proj.name, "delay"), proj.where,
                          "delay")

@@ -1009,9 +1009,9 @@ def _named(x: Any) -> str:
 
 @dataclass(frozen=True)
 class _Sweep:
-    """A chunk function vmapped over a sweep's variants: the parameter leaves marked in
-    ``shared`` (leaf order of the ``params`` tree) are equal in every variant and passed
-    once, unbatched (32 CUBA 4k variants share one adjacency)."""
+    """The parameters of a sweep's variants: the leaves marked in ``shared`` (leaf order
+    of the ``params`` tree) are equal in every variant and kept once (32 CUBA 4k variants
+    share one adjacency); vmapped, they are passed unbatched."""
 
     shared: tuple[bool, ...]
     params: Any  # the PyTreeDef of the parameters
@@ -1209,8 +1209,7 @@ class JaxSimulation:
         tables = {"events": [(p.name, p.offset) for p in parts]}
         tables.update({f"train/{t.name}": [(t.name, 0)] for t in trains if t.static})
         adj, fanout = {}, {}
-        self._adjacency_inputs: list[Any] = []
-        self._adjacency_tables: list[dict[str, np.ndarray] | None] = []
+        self._adjacency_built: list[tuple[Any, list[np.ndarray], dict[str, np.ndarray] | None]] = []
         for table, members in tables.items():
             rows = sum(plan.populations[m].n for m, _ in members)
             a = self._adjacency(rows, members, projs, port_offset, M, n_w)
@@ -1444,16 +1443,12 @@ class JaxSimulation:
             (q.name, self._w_offset[q.name], port_offset[(q.target, q.port)], q.fanout_mean,
              q.fanout_var) for out in outs.values() for q in out))
         arrays = [a for out in outs.values() for q in out for a in (q.i, q.j, q.delay_steps)]
-        self._adjacency_inputs.append((key, arrays))
-        if self.reuse is not None:
-            for (key0, arrays0), table in zip(self.reuse._adjacency_inputs,
-                                              self.reuse._adjacency_tables):
-                if key0 == key and all(a is b or np.array_equal(a, b)
-                                       for a, b in zip(arrays0, arrays)):
-                    self._adjacency_tables.append(table)
-                    return table
-        table = self._build_adjacency(rows, members, outs, port_offset, M, n_w)
-        self._adjacency_tables.append(table)
+        built = self.reuse._adjacency_built if self.reuse is not None else []
+        table = next((t for key0, arrays0, t in built if key0 == key and all(
+            a is b or np.array_equal(a, b) for a, b in zip(arrays0, arrays))), None)
+        if table is None:
+            table = self._build_adjacency(rows, members, outs, port_offset, M, n_w)
+        self._adjacency_built.append((key, arrays, table))
         return table
 
     def _build_adjacency(self, rows: int, members: list[tuple[str, int]],
