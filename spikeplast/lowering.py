@@ -209,7 +209,10 @@ SourcePlan = Union[NeuronPlan, DiscretePlan, RatePopPlan, RatePatternsPlan, Filt
 
 @dataclass(frozen=True, eq=False)
 class ProjectionPlan:
-    """Explicit synapses ``i[s] → j[s]`` with weight ``w[s]`` (SI) and delay in steps."""
+    """Explicit synapses ``i[s] → j[s]`` with weight ``w[s]`` (SI) and delay in steps.
+
+    All arrays are read-only; a weight or delay that is one value for every synapse is a
+    stride-0 view of that value (no memory per synapse)."""
 
     name: str
     source: str
@@ -342,15 +345,17 @@ def _bernoulli_positions(rng: np.random.Generator, total: int, p: float) -> np.n
         return np.arange(total, dtype=np.int64)
     out: list[np.ndarray] = []
     start = -1
-    while True:
+    while True:  # once, but for a 6-sigma shortfall; in place (fresh memory is slow)
         mean = (total - start) * p
         size = int(mean + 6 * np.sqrt(mean) + 64)
-        pos = start + np.cumsum(rng.geometric(p, size), dtype=np.int64)
-        out.append(pos[pos < total])
+        pos = rng.geometric(p, size).astype(np.int64, copy=False)
+        np.cumsum(pos, out=pos)
+        pos += start
+        out.append(pos[:np.searchsorted(pos, total)])
         if pos[-1] >= total:
             break
         start = int(pos[-1])
-    return np.concatenate(out)
+    return out[0] if len(out) == 1 else np.concatenate(out)
 
 
 def _distinct_choices(rng: np.random.Generator, rows: int, avail: int, k: int) -> np.ndarray:
@@ -400,10 +405,11 @@ def connect(proj: Projection, n_pre: int, n_post: int, seed: int) -> tuple[np.nd
         j = np.tile(np.arange(n_post), n_pre)
     elif isinstance(c, FixedProbability):
         width = n_post - 1 if no_self else n_post
-        pos = _bernoulli_positions(rng, n_pre * width, float(c.p))
-        i, j = pos // max(width, 1), pos % max(width, 1)
+        i = _bernoulli_positions(rng, n_pre * width, float(c.p))
+        j = np.empty_like(i)
+        np.divmod(i, max(width, 1), out=(i, j))  # the positions become the sources
         if no_self:
-            j = j + (j >= i)
+            j += j >= i
         return i, j
     elif isinstance(c, FixedInDegree):
         own = np.arange(n_post)
@@ -536,6 +542,8 @@ def _lower_projection(net: Network, proj: Projection, pops: Mapping[str, SourceP
     weight = net.weights[proj.name]
     if isinstance(proj.connectivity, DenseMatrix):
         w = np.asarray(weight)[j, i].astype(np.float64)
+    elif np.ndim(weight) == 0 and not isinstance(weight, SIDist):  # one value, no copies
+        w = np.broadcast_to(np.float64(weight), (m,))
     else:
         w = _per_element(weight, m, rng_for(net.seed, proj.name, "weight"), proj.where, "weight")
     if isinstance(post, DiscretePlan):
@@ -548,9 +556,9 @@ def _lower_projection(net: Network, proj: Projection, pops: Mapping[str, SourceP
         raise SpecError(f"{proj.where}: weight drew {int(np.sum(w < 0))} negative conductances "
                         f"(e.g. {w[w < 0][0]:g} S); on a conductance port weights must be >= 0 — "
                         f"use a distribution that stays non-negative.")
-    if np.ndim(proj.delay) == 0 and not isinstance(proj.delay, SIDist):  # one pass, not three
+    if np.ndim(proj.delay) == 0 and not isinstance(proj.delay, SIDist):  # one value
         d = np.array([float(proj.delay)])
-        delay_steps = np.full(m, int(np.round(d[0] / net.dt)), np.int64)
+        delay_steps = np.broadcast_to(np.int64(np.round(d[0] / net.dt)), (m,))
     else:
         d = _per_element(proj.delay, m, rng_for(net.seed, proj.name, "delay"), proj.where,
                          "delay")

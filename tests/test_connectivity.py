@@ -113,3 +113,37 @@ def test_adding_a_population_does_not_change_other_draws():
                         + net.populations)
     a, b = sp.lower(net).projections["p"], sp.lower(extra).projections["p"]
     assert np.array_equal(a.i, b.i) and np.array_equal(a.j, b.j)
+
+
+@pytest.mark.parametrize("backend,delayed", [("jax", False), ("jax", True), ("brian2", True)])
+def test_explicit_synapses_in_any_order_deliver_their_own_weight_and_delay(backend, delayed):
+    """Synapses listed out of source order, each with its own weight (and delay), next to a
+    second projection from the same source into the same port. Oracle: the port of every
+    target is the sum of exponential jumps, one per synapse, w·exp(−(t − t_a)/τ) from the
+    first recorded step after its arrival step (spike step + delay)."""
+    tau, dt = 5e-3, 1e-4
+    kick = sp.SpikeTrainInput(name="kick", n=3, indices=[0, 1, 2], times=[1, 2, 3] * ms)
+    post = sp.LIF(name="post", n=4, tau_m=20 * ms, v_rest=-65 * mV, v_reset=-65 * mV,
+                  v_th=0 * mV, ports=(sp.CurrentPort(name="ge", tau=tau * 1e3 * ms),))
+    i, j = np.array([2, 0, 1, 0, 2, 1]), np.array([0, 3, 1, 0, 3, 2])
+    w = np.array([1.0, 2.0, 3.0, 4.0, 5.0, 6.0]) * 1e-4
+    d = np.array([3, 0, 5, 2, 1, 7]) if delayed else np.zeros(6, int)
+    i2, j2, w2 = np.array([0, 2]), np.array([1, 1]), np.array([7e-4, 8e-4])
+    net = sp.Network(seed=1, populations=(kick, post), projections=(
+        sp.Projection(name="p", source="kick", target="post", port="ge",
+                      connectivity=sp.FromIndices(i=i, j=j), weight=w * 1e3 * mV,
+                      delay=d * dt * 1e3 * ms),
+        sp.Projection(name="q", source="kick", target="post", port="ge",
+                      connectivity=sp.FromIndices(i=i2, j=j2), weight=w2 * 1e3 * mV)),
+        monitors=(sp.StateMonitor(population="post", variables=("ge",)),))
+    opts = {"dtype": "float64"} if backend == "jax" else {}
+    st = sp.simulate(net, 5 * ms, backend=backend, **opts).states["post"]
+    spike_step = np.array([10, 20, 30])
+    want = np.zeros_like(st["ge"])
+    for src, tgt, weight, delay in zip(np.r_[i, i2], np.r_[j, j2], np.r_[w, w2],
+                                       np.r_[d, 0, 0]):
+        t_a = (spike_step[src] + delay + 1) * dt
+        later = st.times >= t_a - 1e-12
+        want[later, tgt] += weight * np.exp(-(st.times[later] - t_a) / tau)
+    assert np.count_nonzero(want[-1]) == 4
+    assert np.allclose(st["ge"], want, rtol=0, atol=1e-9 * 1e-4)

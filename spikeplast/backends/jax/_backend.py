@@ -469,7 +469,7 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
         decay = jnp.concatenate(
             [jnp.broadcast_to(coef[p.name][f"decay_{k}"], (p.n,)).astype(fdt)
              for p in cfg.pops for k in range(len(p.kinds))] + [jnp.zeros(M + 1 - n_ports, fdt)])
-        adj = {name: (a["tgt"], a["dly"], params["weights"][a["wix"]])
+        adj = {name: (a["tgt"], a.get("dly"), params["weights"][a["wix"]])
                for name, a in params["adj"].items()}
 
         def next_spikes(part: _Part, nxt: Array, idx: Array, n_spk: Array, t: Array) -> Array:
@@ -1177,14 +1177,16 @@ class JaxSimulation:
         self._port_offset = port_offset
         self._prepare_discrete(d_offset, fdt)
         projs = list(plan.projections.values())
-        D = 1 + max([int(q.delay_steps.max()) for q in projs if q.n_synapses] or [0])
+        # delay slots (the tables hold delays only when there are more than one)
+        self._D = 1 + max([int(q.delay_steps.max()) for q in projs if q.n_synapses] or [0])
         w_offsets = np.cumsum([0] + [q.n_synapses for q in projs])
         self._w_offset = {q.name: int(o) for q, o in zip(projs, w_offsets)}
         n_w = int(w_offsets[-1])
         # padded with zeros (index n_w is the sink of padded adjacency entries) to a size
         # bucket, so a new seed with a few more or fewer synapses reuses compiled code
         weights = np.zeros(_bucket(n_w + 1), fdt)
-        weights[:n_w] = np.concatenate([q.w for q in projs]) if projs else []
+        for q in projs:
+            weights[self._w_offset[q.name]:self._w_offset[q.name] + q.n_synapses] = q.w
         filtered_sources = {f.source for f in plan.filtered()}
         compacted = set(compacted_sources(plan))
         parts, trains, offset = [], [], 0
@@ -1221,7 +1223,7 @@ class JaxSimulation:
         self._capacity = min(self._n_events, self.spike_capacity
                              or min(4096, max(64, _pow2(self._n_events // 64))))
         self._fanout = fanout.get("events", 0)
-        self._D, self._M = D, M
+        self._M = M
         self._tables = tables
         self._prepare_plastic(projs, port_offset, M, fdt)
         self._prepare_rates(fdt)
@@ -1454,35 +1456,46 @@ class JaxSimulation:
     def _build_adjacency(self, rows: int, members: list[tuple[str, int]],
                          outs: dict[str, list[Any]], port_offset: dict[tuple[str, str], int],
                          M: int, n_w: int) -> dict[str, np.ndarray] | None:
-        i, tgt, dly, wix = [], [], [], []
-        bound = 0.0
+        if not any(outs[name] for name, _ in members):
+            return None
+        fan, bound = np.zeros(rows, np.int64), 0.0
+        count = {q.name: np.bincount(q.i, minlength=q.n_pre) for out in outs.values()
+                 for q in out}  # each source's synapses, per projection
         for name, off in members:
             out = outs[name]
             if out:
                 bound = max(bound, sum(q.fanout_mean for q in out)
                             + 5 * np.sqrt(sum(q.fanout_var for q in out)))
-            for q in out:  # int32 throughout (the tables' type): half the memory traffic
-                i.append(np.add(q.i, off, dtype=np.int32, casting="unsafe"))
-                tgt.append(np.add(q.j, port_offset[(q.target, q.port)], dtype=np.int32,
-                                  casting="unsafe"))
-                dly.append(q.delay_steps.astype(np.int32))
-                w0 = self._w_offset[q.name]
-                wix.append(np.arange(w0, w0 + q.n_synapses, dtype=np.int32))
-        if not i:
-            return None
-        i_all = np.concatenate(i)
-        fan = np.bincount(i_all, minlength=rows)
+            for q in out:
+                fan[off:off + q.n_pre] += count[q.name]
         # pad to a bound of the fan-out distribution, not the realised maximum, so that a
         # new seed keeps the same shapes (and compiled code)
         F = _bucket(max(int(fan.max()), int(np.ceil(bound))))
-        order = np.argsort(i_all, kind="stable")
-        # flat position of the k-th synapse in source order: its row's start + its rank
-        pos = np.arange(i_all.size) + np.repeat(np.arange(rows) * F - (np.cumsum(fan) - fan),
-                                                fan)
-        a = {"tgt": np.full((rows, F), M, np.int32), "dly": np.zeros((rows, F), np.int32),
-             "wix": np.full((rows, F), n_w, np.int32)}
-        for key, parts in (("tgt", tgt), ("dly", dly), ("wix", wix)):
-            a[key].reshape(-1)[pos] = np.concatenate(parts)[order]
+        # int32 throughout (the tables' type); without delay slots no delay table
+        a = {"tgt": np.full((rows, F), M, np.int32), "wix": np.full((rows, F), n_w, np.int32)}
+        if self._D > 1:
+            a["dly"] = np.zeros((rows, F), np.int32)
+        fill, cols = np.zeros(rows, np.int64), np.arange(F)
+        for name, off in members:
+            for q in outs[name]:  # a row lists its projections in order, each by source
+                i = q.i
+                values = {"tgt": np.add(q.j, port_offset[(q.target, q.port)], dtype=np.int32,
+                                        casting="unsafe"),
+                          "wix": np.arange(self._w_offset[q.name],
+                                           self._w_offset[q.name] + q.n_synapses,
+                                           dtype=np.int32),
+                          "dly": q.delay_steps}
+                values = {k: values[k] for k in a}
+                if np.any(i[1:] < i[:-1]):  # FromIndices keeps the order it was given in
+                    order = np.argsort(i, kind="stable")
+                    i, values = i[order], {k: v[order] for k, v in values.items()}
+                below = fill[off:off + q.n_pre]
+                # this projection's columns of each row; a boolean mask is filled in row-major
+                # order, which is the order of synapses sorted by source
+                here = (cols >= below[:, None]) & (cols < (below + count[q.name])[:, None])
+                for key, table in a.items():
+                    table[off:off + q.n_pre][here] = values[key]
+                below += count[q.name]
         for x in a.values():  # variants share them (reuse)
             x.flags.writeable = False
         return a
