@@ -42,9 +42,9 @@ def _stack(trees: Sequence[Any]) -> Any:
     return jax.tree_util.tree_map(lambda *xs: np.stack([np.asarray(x) for x in xs]), *trees)
 
 
-def _split(trees: Sequence[Any]) -> tuple[tuple[bool, ...], list[Any], list[Any]]:
+def _split(trees: Sequence[Any]) -> tuple[tuple[bool, ...], list[Any], list[tuple[Any, ...]]]:
     """Per leaf of the variants' trees, whether it is equal in all of them; the equal
-    leaves once and the others stacked along a new leading axis."""
+    leaves once and the others as one value per variant."""
     mask, shared, varying = [], [], []
     for column in zip(*(jax.tree_util.tree_leaves(t) for t in trees)):
         first = np.asarray(column[0])
@@ -53,7 +53,7 @@ def _split(trees: Sequence[Any]) -> tuple[tuple[bool, ...], list[Any], list[Any]
         if same:
             shared.append(first)
         else:
-            varying.append(np.stack([np.asarray(x) for x in column]))
+            varying.append(column)
     return tuple(mask), shared, varying
 
 
@@ -89,6 +89,7 @@ class JaxBatch:
         shared, self._shared, self._varying = _split(params)
         self.sweep = _Sweep(shared, jax.tree_util.tree_structure(params[0]))
         self._shared_device: list[Any] | None = None
+        self._stacked: list[np.ndarray] | None = None
 
     def _check(self) -> None:
         first = self.sims[0]
@@ -187,7 +188,9 @@ class JaxBatch:
             outs = [r[1] for r in results]
             finite = np.array([_finite(st, o)[0] for st, o in results])
             return new_states, outs, finite
-        args = self._place((self._varying, _stack(states), _stack(datas)), B)
+        if self._stacked is None:  # the varying parameters along a new leading axis, once
+            self._stacked = [np.stack([np.asarray(x) for x in col]) for col in self._varying]
+        args = self._place((self._stacked, _stack(states), _stack(datas)), B)
         fn, seconds = _executable(cfg, args, batched=self.sweep, disk=sims[0].disk_cache)
         self.timings["compile"] += seconds
         tic = time.perf_counter()
