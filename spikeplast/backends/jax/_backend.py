@@ -1478,17 +1478,15 @@ class JaxSimulation:
         fill, cols = np.zeros(rows, np.int64), np.arange(F)
         for name, off in members:
             for q in outs[name]:  # a row lists its projections in order, each by source
-                i = q.i
+                w0 = self._w_offset[q.name]
                 values = {"tgt": np.add(q.j, port_offset[(q.target, q.port)], dtype=np.int32,
                                         casting="unsafe"),
-                          "wix": np.arange(self._w_offset[q.name],
-                                           self._w_offset[q.name] + q.n_synapses,
-                                           dtype=np.int32),
-                          "dly": q.delay_steps}
-                values = {k: values[k] for k in a}
-                if np.any(i[1:] < i[:-1]):  # FromIndices keeps the order it was given in
-                    order = np.argsort(i, kind="stable")
-                    i, values = i[order], {k: v[order] for k, v in values.items()}
+                          "wix": np.arange(w0, w0 + q.n_synapses, dtype=np.int32)}
+                if "dly" in a:
+                    values["dly"] = q.delay_steps
+                if np.any(q.i[1:] < q.i[:-1]):  # FromIndices keeps the order it was given in
+                    order = np.argsort(q.i, kind="stable")
+                    values = {k: v[order] for k, v in values.items()}
                 below = fill[off:off + q.n_pre]
                 # this projection's columns of each row; a boolean mask is filled in row-major
                 # order, which is the order of synapses sorted by source
