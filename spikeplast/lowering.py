@@ -451,6 +451,12 @@ def fanout_moments(proj: Projection, n_pre: int, n_post: int, i: np.ndarray
     return float(np.bincount(i).max()) if i.size else 0.0, 0.0
 
 
+def _one_value(value: Any) -> bool:
+    """Whether a per-synapse field is one value for every synapse (not an array or a
+    distribution): the plan then holds it as a stride-0 view."""
+    return np.ndim(value) == 0 and not isinstance(value, SIDist)
+
+
 def _per_element(value: Any, size: int, rng: np.random.Generator, where: str,
                  field: str) -> np.ndarray:
     """A constant, array or distribution as a float64 array of ``size`` values."""
@@ -542,7 +548,7 @@ def _lower_projection(net: Network, proj: Projection, pops: Mapping[str, SourceP
     weight = net.weights[proj.name]
     if isinstance(proj.connectivity, DenseMatrix):
         w = np.asarray(weight)[j, i].astype(np.float64)
-    elif np.ndim(weight) == 0 and not isinstance(weight, SIDist):  # one value, no copies
+    elif _one_value(weight):  # a stride-0 view, no copies
         w = np.broadcast_to(np.float64(weight), (m,))
     else:
         w = _per_element(weight, m, rng_for(net.seed, proj.name, "weight"), proj.where, "weight")
@@ -556,7 +562,7 @@ def _lower_projection(net: Network, proj: Projection, pops: Mapping[str, SourceP
         raise SpecError(f"{proj.where}: weight drew {int(np.sum(w < 0))} negative conductances "
                         f"(e.g. {w[w < 0][0]:g} S); on a conductance port weights must be >= 0 — "
                         f"use a distribution that stays non-negative.")
-    if np.ndim(proj.delay) == 0 and not isinstance(proj.delay, SIDist):  # one value
+    if _one_value(proj.delay):
         d = np.array([float(proj.delay)])
         delay_steps = np.broadcast_to(np.int64(np.round(d[0] / net.dt)), (m,))
     else:

@@ -1440,8 +1440,9 @@ class JaxSimulation:
         outs = {name: [q for q in projs if q.source == name and q.n_synapses
                        and q.plasticity is None and q.port_kind != "rate"]
                 for name, _ in members}
-        # everything the tables are made of; a variant with the same takes the same tables
-        key = (rows, tuple(members), M, n_w, tuple(
+        # everything the tables are made of (delays kept or not included); a variant with the
+        # same takes the same tables
+        key = (rows, tuple(members), M, n_w, self._D > 1, tuple(
             (q.name, self._w_offset[q.name], port_offset[(q.target, q.port)], q.fanout_mean,
              q.fanout_var) for out in outs.values() for q in out))
         arrays = [a for out in outs.values() for q in out for a in (q.i, q.j, q.delay_steps)]
