@@ -147,3 +147,47 @@ def test_explicit_synapses_in_any_order_deliver_their_own_weight_and_delay(backe
         want[later, tgt] += weight * np.exp(-(st.times[later] - t_a) / tau)
     assert np.count_nonzero(want[-1]) == 4
     assert np.allclose(st["ge"], want, rtol=0, atol=1e-9 * 1e-4)
+
+
+@pytest.mark.parametrize("backend,later", [("jax", None), ("jax", 4), ("brian2", 4)])
+def test_simultaneous_spikes_arrive_at_their_step_with_and_without_delay(backend, later):
+    """Two identical neurons spike in the same step onto themselves, undelayed into one port
+    and (``later``) 4 steps later into another; a spike train kicks the second port 2 steps
+    after its own spike. The JAX backend then keeps a ring buffer of future input and
+    delivers two spikes in one step. Oracle: each port is a sum of exponential jumps, each
+    from the first recorded step after its arrival step (spike step + delay), and the spike
+    step is the closed-form first passage. (Without ``later`` and with a ring of 3 slots,
+    XLA:CPU's copy insertion with region analysis once compiled the delivery loop to read
+    the next step's index: every undelayed arrival one step late.)"""
+    tau_e, tau_i, dt, w_e, w_i, w_k = 5e-3, 10e-3, 1e-4, 1e-3, 5e-4, 2e-4
+    pair = sp.LIF(name="pair", n=2, tau_m=20 * ms, v_rest=-65 * mV, v_reset=-65 * mV,
+                  v_th=-50 * mV, t_ref=50 * ms, drive=20 * mV,
+                  ports=(sp.CurrentPort(name="ge", tau=tau_e * 1e3 * ms),
+                         sp.CurrentPort(name="gi", tau=tau_i * 1e3 * ms)))
+    kick = sp.SpikeTrainInput(name="kick", n=1, indices=[0], times=[30] * ms)
+    projs = [sp.Projection(name="now", source="pair", target="pair", port="ge",
+                           connectivity=sp.OneToOne(), weight=w_e * 1e3 * mV),
+             sp.Projection(name="kicked", source="kick", target="pair", port="gi",
+                           connectivity=sp.AllToAll(), weight=w_k * 1e3 * mV, delay=0.2 * ms)]
+    if later is not None:
+        projs.append(sp.Projection(name="later", source="pair", target="pair", port="gi",
+                                   connectivity=sp.AllToAll(), weight=w_i * 1e3 * mV,
+                                   delay=later * dt * 1e3 * ms))
+    net = sp.Network(seed=1, populations=(pair, kick), projections=tuple(projs),
+                     monitors=(sp.SpikeMonitor(population="pair"),
+                               sp.StateMonitor(population="pair", variables=("ge", "gi"))))
+    opts = {"dtype": "float64"} if backend == "jax" else {}
+    res = sp.simulate(net, 35 * ms, backend=backend, **opts)
+    spikes, st = res.spikes["pair"], res.states["pair"]
+    t_star = 20e-3 * np.log(20 / (20 - 15))  # first passage of v to threshold
+    assert len(spikes) == 2 and spikes.times[0] == spikes.times[1]
+    assert t_star - dt <= spikes.times[0] < t_star + 1e-12
+    step = round(spikes.times[0] / dt)
+    gi = [(300 + 2, w_k)] + ([(step + later, 2 * w_i)] if later is not None else [])
+    for var, jumps, tau in (("ge", [(step, w_e)], tau_e), ("gi", gi, tau_i)):
+        want = np.zeros(st.times.size)
+        for arrival, w in jumps:
+            t_a = (arrival + 1) * dt
+            want += np.where(st.times >= t_a - 1e-12, w * np.exp(-(st.times - t_a) / tau), 0)
+        assert np.count_nonzero(want) > 40
+        assert np.allclose(st[var], want[:, None], rtol=0, atol=1e-9 * w_e), var

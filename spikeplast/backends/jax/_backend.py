@@ -342,6 +342,28 @@ def _lowest_bit(w: Array) -> Array:
                                     ).astype(jnp.int32)
 
 
+def _nothing(*xs: Any) -> Array:
+    """Zero (also for NaN) computed from one element of each array of ``xs``: added to a
+    value, it makes that value's computation wait for those arrays without changing it
+    (XLA keeps ``0.0 × b``). A value that overwrites a buffer in place must be computed
+    after every reader of the old contents; XLA:CPU's default copy insertion copies the
+    buffer (a kernel of its own, per loop pass) unless a data dependency orders them."""
+    leaves = jax.tree_util.tree_leaves(xs)
+    return sum(((x.reshape(-1)[0] < -1e30).astype(jnp.float32) * 0.0 for x in leaves),
+               jnp.zeros((), jnp.float32))
+
+
+def _for(n: Array, body: Callable[[Array, Any], Any], init: Any) -> Any:
+    """``lax.fori_loop(0, n, body, init)`` whose counter moves on after the pass's results
+    (:func:`_nothing`): without that XLA copies the counter at every pass."""
+    def step(c: tuple[Array, Any]) -> tuple[Array, Any]:
+        k, x = c
+        x = body(k, x)
+        return k + 1 + _nothing(x).astype(k.dtype), x
+
+    return jax.lax.while_loop(lambda c: c[0] < n, step, (jnp.zeros((), jnp.int32), init))[1]
+
+
 def _compact_spikes(mask: Array, capacity: int) -> tuple[Array, Array]:
     """The indices of the first ``capacity`` true entries of ``mask``, ascending (0 after
     them), and the number of true entries.
@@ -371,9 +393,11 @@ def _compact_spikes(mask: Array, capacity: int) -> tuple[Array, Array]:
         def body(c: tuple[Array, Array, Array, Array]) -> tuple[Array, Array, Array, Array]:
             k, j, w, idx = c
             idx = idx.at[k].set(j * 32 + _lowest_bit(w), mode="drop")
+            later = _nothing(idx).astype(jnp.int32)  # k, j and w move on after the write
             rest = w & (w - jnp.uint32(1))  # the word without its lowest bit
-            nxt = jnp.where(rest != 0, j, jnp.min(jnp.where(ids > j, nonzero, W)))
-            return k + 1, nxt, jnp.where(rest != 0, rest, word(nxt)), idx
+            nxt = jnp.where(rest != 0, j, jnp.min(jnp.where(ids > j, nonzero, W))) + later
+            return (k + 1 + later, nxt,
+                    jnp.where(rest != 0, rest, word(nxt)) + later.astype(jnp.uint32), idx)
 
         first = jnp.min(nonzero)
         k, _, _, idx = jax.lax.while_loop(lambda c: c[1] < W, body,
@@ -396,7 +420,9 @@ def _compact_spikes(mask: Array, capacity: int) -> tuple[Array, Array]:
 
     def step(c: tuple[Array, Array, Array]) -> tuple[Array, Array, Array]:
         k, i, idx = c
-        return k + 1, after(i), idx.at[k].set(i, mode="drop")
+        idx = idx.at[k].set(i, mode="drop")
+        later = _nothing(idx).astype(jnp.int32)  # k and i move on after the write
+        return k + 1 + later, after(i) + later, idx
 
     first = after(jnp.int32(-1))  # not min(block_min): XLA rewrites that as a pass over n
     k, _, idx = jax.lax.while_loop(lambda c: c[1] < n, step,
@@ -490,8 +516,7 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
             compacted buffer at once, the slots past ``count`` masked (``vector``; spike
             trains, whose index arrays hold the whole run, always loop)."""
             if not cfg.vector or name != "events":
-                return jax.lax.fori_loop(
-                    0, count, lambda k, b: deliver_one(b, t, name, idx[start + k]), buf)
+                return _for(count, lambda k, b: deliver_one(b, t, name, idx[start + k]), buf)
             tgt, dly, w = adj[name]
             held = jnp.arange(idx.shape[0]) < count  # start is 0 for the events
             flat = tgt[idx]
@@ -529,10 +554,19 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
                 return (stv["apre"][syn] * jnp.exp(-lag / prm["tau_plus"]),
                         stv["apost"][syn] * jnp.exp(-lag / prm["tau_minus"]))
 
-            def store(stv: dict, syn: Array, w: Array, ap: Array, am: Array) -> dict:
-                return {"w": stv["w"].at[syn].set(w), "apre": stv["apre"].at[syn].set(ap),
-                        "apost": stv["apost"].at[syn].set(am),
-                        "lu": stv["lu"].at[syn].set(t)}
+            def store(stv: dict, syn: Array, w: Array, ap: Array, am: Array,
+                      first: Array | None = None) -> dict:
+                """Write the synapses' new values, each array after the last reader of its
+                old values (``first`` read w; w's update read a_post; every update read
+                lu): value-free data dependencies order the writes, so that XLA updates
+                each array in place instead of copying it per spike."""
+                if first is not None:
+                    w = w + _nothing(first).astype(w.dtype)
+                new = {"w": stv["w"].at[syn].set(w)}
+                new["apost"] = stv["apost"].at[syn].set(am + _nothing(new["w"]).astype(am.dtype))
+                new["apre"] = stv["apre"].at[syn].set(ap + _nothing(new["apost"]).astype(ap.dtype))
+                new["lu"] = stv["lu"].at[syn].set(t + _nothing(new["apre"]).astype(t.dtype))
+                return new
 
             def synapses(table: Array, r: Array) -> Array:
                 """The synapses of rows ``r`` (a row of −1: the sink's)."""
@@ -554,7 +588,7 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
                     jnp.full_like(ap, prm["a_plus"])
                 f = 1.0 if pl.dependence == "additive" else (w - prm["w_min"]) / span
                 w = jnp.clip(w + prm["lr"] * am * f, prm["w_min"], prm["w_max"])
-                return b, store(stv, syn, w, ap, am)
+                return b, store(stv, syn, w, ap, am, first=b)
 
             def on_post(k: Array, stv: dict, rows_of: Array | None = None) -> dict:
                 syn = synapses(prm["in"], rows(post, k) if rows_of is None else rows_of)
@@ -580,14 +614,13 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
                     r = every(pre)
                     buf, st = on_pre(r, (buf, st), pre, lag, rows_of=r)
                 else:
-                    buf, st = jax.lax.fori_loop(
-                        0, pre[2], lambda k, c, pre=pre, lag=lag: on_pre(k, c, pre, lag),
-                        (buf, st))
+                    buf, st = _for(pre[2], lambda k, c, pre=pre, lag=lag: on_pre(k, c, pre, lag),
+                                   (buf, st))
             if cfg.vector:
                 r = every(post)
                 st = on_post(r, st, rows_of=r)
             else:
-                st = jax.lax.fori_loop(0, post[2], on_post, st)
+                st = _for(post[2], on_post, st)
             # the sink entry absorbed the padding: keep it inert
             sink = st["w"].shape[0] - 1
             st = {k: v.at[sink].set(0) for k, v in st.items()}
@@ -1049,9 +1082,10 @@ def _jitted(cfg: _Config, batched: str | _Sweep | None = None) -> Callable[..., 
     return jax.jit(fn)
 
 _EXECUTABLES: OrderedDict[Any, Any] = OrderedDict()
-# XLA:CPU copies every loop-carried array at the start of each scan step unless its copy
-# insertion analyses regions (CUBA 4k: 8.7 -> 7.6 µs per step; results unchanged)
-_CPU_OPTIONS = {"xla_cpu_copy_insertion_use_region_analysis": True}
+# No XLA compile options: XLA:CPU's copy insertion with region analysis
+# (xla_cpu_copy_insertion_use_region_analysis) saved copies of carried arrays, but it
+# let the step index be overwritten with the next one before a spike-delivery loop read
+# it (every arrival one step late; test_simultaneous_spikes_arrive_at_their_step_...)
 
 
 def _executable(cfg: _Config, args: tuple[Any, ...], batched: str | _Sweep | None = None,
@@ -1067,15 +1101,14 @@ def _executable(cfg: _Config, args: tuple[Any, ...], batched: str | _Sweep | Non
         _EXECUTABLES.move_to_end(key)
         return _EXECUTABLES[key], 0.0
     tic = time.perf_counter()
-    options = _CPU_OPTIONS if jax.default_backend() == "cpu" else None
     path = None
     # a deserialised executable is loaded onto every local device, so the disk cache
     # serves single-device processes only
     if disk is not None and jax.device_count() == 1:
-        path = _cache.entry(disk, cfg, batched, str(tree), signature, options)
+        path = _cache.entry(disk, cfg, batched, str(tree), signature)
     compiled = _cache.load(path) if path is not None else None
     if compiled is None:
-        compiled = _jitted(cfg, batched).lower(*args).compile(compiler_options=options)
+        compiled = _jitted(cfg, batched).lower(*args).compile()
         if path is not None:
             _cache.store(path, compiled)
     seconds = time.perf_counter() - tic

@@ -4,8 +4,8 @@ XLA compiles a CUBA chunk in 0.3–0.6 s on this CPU; loading the serialised exe
 takes about 10 ms. An entry is keyed by everything that shapes the executable: the
 chunk structure, the argument signature, the JAX/jaxlib versions, spikeplast's own
 source (a changed step function must never be served from an old entry), the platform, the
-device kind and count (an executable is loaded for a device assignment), the host
-CPU's model and flags (XLA:CPU compiles for the host) and the compiler options.
+device kind and count (an executable is loaded for a device assignment) and the host
+CPU's model and flags (XLA:CPU compiles for the host).
 Entries are ``.npz`` files written atomically by the same writer as results (no pickle:
 the payload is XLA's own serialisation and the argument trees are protocol buffers).
 An unreadable entry is compiled again and replaced; a cache that cannot be written
