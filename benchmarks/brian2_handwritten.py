@@ -21,11 +21,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
-HANDWRITTEN = r"""
-import sys, time, json
-t0 = time.perf_counter()
-from brian2 import *
-set_device('cpp_standalone', directory=sys.argv[1])
+#: Brian2's CUBA example, the 4000 neurons ``P`` (shared with ``sweep.py``)
+CUBA_GROUP = r"""
 taum = 20*ms; taue = 5*ms; taui = 10*ms
 Vt = -50*mV; Vr = -60*mV; El = -49*mV
 eqs = '''
@@ -35,6 +32,14 @@ dgi/dt = -gi/taui : volt
 '''
 P = NeuronGroup(4000, eqs, threshold='v>Vt', reset='v = Vr', refractory=5*ms, method='exact')
 P.v = 'Vr + rand() * (Vt - Vr)'
+"""
+
+HANDWRITTEN = r"""
+import sys, time, json
+t0 = time.perf_counter()
+from brian2 import *
+set_device('cpp_standalone', directory=sys.argv[1])
+""" + CUBA_GROUP + r"""
 P.ge = 0*mV
 P.gi = 0*mV
 we = (60*0.27/10)*mV
