@@ -51,7 +51,7 @@ print(json.dumps({{"wall_s": wall, "rates": [r.spikes["exc"].mean_rate(1.0) for 
 HANDWRITTEN = r"""
 import json, sys, time
 from brian2 import *
-set_device('cpp_standalone', directory={cache!r}, build_on_run=False)
+set_device('cpp_standalone', build_on_run=False)
 tic = time.perf_counter()
 """ + CUBA_GROUP + r"""
 Ce = Synapses(P, P, 'w : volt (constant)', on_pre='ge += w')
@@ -61,7 +61,7 @@ Ci.connect('i>=3200', p=0.02)
 Ce.w = 1.62*mV
 s_mon = SpikeMonitor(P[:3200])
 run(1 * second)
-device.build(run=False)
+device.build(directory={cache!r}, run=False)
 first = time.perf_counter() - tic
 rates = []
 for w in np.linspace(1.2, 2.0, {b}):
