@@ -863,11 +863,9 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
             # synapses: compact, deliver, apply what is due now
             # the decayed ports (and zeroed inputs of discrete layers): one vector that
             # spikes without delay are added to in place, else a ring buffer of future input
-            # the decay reads one value of every new v (always 0.0, even for NaN): a data
-            # dependency that orders it after the v updates, the other readers of the old
-            # ports, so that it can overwrite them in place
-            after = sum(((new_pops[p.name]["v"][0] < -1e30).astype(fdt) * 0.0
-                         for p in cfg.pops if p.n), jnp.zeros((), fdt))
+            # the decay waits for every new v (the other readers of the old ports), so
+            # that it can overwrite them in place
+            after = _nothing(*(new_pops[p.name]["v"] for p in cfg.pops if p.n)).astype(fdt)
             X = carry["X"] * decay + after
             buf = carry["buf"] if D > 1 else X
             for tr in cfg.trains:
