@@ -1,4 +1,5 @@
-"""Random networks on both backends: identical spikes, weights and states.
+"""Random networks on both backends: identical spikes, weights and states; and the
+vmapped, sharded sweep of a random network equal to its single runs.
 
 Each network joins a few independent random parts (1–3 LIF populations of 3–50 neurons,
 current or conductance ports, every integration method, per-neuron or uniform refractory
@@ -14,6 +15,12 @@ simultaneous undelayed arrivals one step late with some delay-ring lengths).
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -21,8 +28,6 @@ import pytest
 
 import spikeplast as sp
 from spikeplast import Hz, ms, mV, nS, pF
-
-pytestmark = pytest.mark.brian2
 
 DURATION = 300 * ms
 #: the JAX runs each network must match Brian2 in (options of ``simulate``)
@@ -149,11 +154,61 @@ def check_against_brian2(seed: int, parts: int, cache: Any) -> None:
                 assert np.max(np.abs(sb[var] - sj[var])) <= 1e-9 * scale, (run, pop, var)
 
 
+def same_results(a: sp.Results, b: sp.Results) -> list[str]:
+    """What differs between two results of one network (empty: bit-for-bit equal)."""
+    bad = [f"spikes {k}" for k in a.spikes
+           if not (np.array_equal(a.spikes[k].indices, b.spikes[k].indices)
+                   and np.array_equal(a.spikes[k].times, b.spikes[k].times))]
+    bad += [f"weights {k}" for k in a.weights
+            if not np.array_equal(a.weights[k].values, b.weights[k].values)]
+    bad += [f"state {k}.{v}" for k in a.states for v in ("v", "ge")
+            if not np.array_equal(a.states[k][v], b.states[k][v])]
+    return bad
+
+
+@pytest.mark.brian2
 def test_random_network_matches_brian2(tmp_path):
     check_against_brian2(1, 2, tmp_path)  # one Brian2 compile of about 20 s
 
 
 @pytest.mark.slow
+@pytest.mark.brian2
 @pytest.mark.parametrize("seed", range(2, 6))
 def test_more_random_networks_match_brian2(seed, tmp_path):
     check_against_brian2(seed, 4, tmp_path)  # about 40 s each
+
+
+def test_sharded_sweep_of_a_random_network_equals_its_single_runs():
+    """The vmapped step (what accelerators run), sharded over four CPU devices: its spike
+    loops run to the busiest variant's count, its monitors and STDP update masked; each
+    variant must still equal its own single run, bit for bit in float64."""
+    script = textwrap.dedent(f"""
+        import dataclasses, json, sys
+        sys.path.insert(0, {str(Path(__file__).parent)!r})
+        import jax, spikeplast as sp
+        from spikeplast import ms
+        from test_random_networks import random_network, same_results
+        assert len(jax.devices()) == 4
+        net = random_network(11, parts=3)
+        taus = [10 * ms, 14 * ms, 18 * ms, 25 * ms, 30 * ms]
+        batch = sp.sweep(net, {{"ap0.tau_m": taus}}, 200 * ms, dtype="float64",
+                         freeze_inputs=True, shard=True)
+        bad, counts = [], []
+        for k, tau in enumerate(taus):
+            variant = net.replace(populations=tuple(
+                dataclasses.replace(p, tau_m=tau) if p.name == "ap0" else p
+                for p in net.populations))
+            single = sp.simulate(variant, 200 * ms, dtype="float64", freeze_inputs=True)
+            bad += [(k, d) for d in same_results(batch[k], single)]
+            counts.append(len(single.spikes["ap0"]))
+        print(json.dumps({{"bad": bad, "counts": counts,
+                           "devices": batch[0].metadata["batch"]["devices"]}}))
+    """)
+    env = {**os.environ, "XLA_FLAGS": "--xla_force_host_platform_device_count=4"}
+    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
+                         text=True, timeout=600)
+    assert out.returncode == 0, out.stderr[-3000:]
+    res = json.loads(out.stdout.strip().splitlines()[-1])
+    assert res["devices"] == 4
+    assert res["bad"] == []
+    assert len(set(res["counts"])) > 1, "the variants must really differ"
