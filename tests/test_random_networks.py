@@ -168,14 +168,14 @@ def same_results(a: sp.Results, b: sp.Results) -> list[str]:
 
 @pytest.mark.brian2
 def test_random_network_matches_brian2(tmp_path):
-    check_against_brian2(1, 2, tmp_path)  # one Brian2 compile of about 20 s
+    check_against_brian2(1, 2, tmp_path)  # one Brian2 compile: 20–30 s
 
 
 @pytest.mark.slow
 @pytest.mark.brian2
 @pytest.mark.parametrize("seed", range(2, 6))
 def test_more_random_networks_match_brian2(seed, tmp_path):
-    check_against_brian2(seed, 4, tmp_path)  # about 40 s each
+    check_against_brian2(seed, 4, tmp_path)  # 40–90 s each
 
 
 def test_sharded_sweep_of_a_random_network_equals_its_single_runs():
