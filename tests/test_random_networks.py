@@ -15,16 +15,13 @@ simultaneous undelayed arrivals one step late with some delay-ring lengths).
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
+from conftest import run_on_cpu_devices
 
 import spikeplast as sp
 from spikeplast import Hz, ms, mV, nS, pF
@@ -204,11 +201,7 @@ def test_sharded_sweep_of_a_random_network_equals_its_single_runs():
         print(json.dumps({{"bad": bad, "counts": counts,
                            "devices": batch[0].metadata["batch"]["devices"]}}))
     """)
-    env = {**os.environ, "XLA_FLAGS": "--xla_force_host_platform_device_count=4"}
-    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
-                         text=True, timeout=600)
-    assert out.returncode == 0, out.stderr[-3000:]
-    res = json.loads(out.stdout.strip().splitlines()[-1])
+    res = run_on_cpu_devices(script)
     assert res["devices"] == 4
     assert res["bad"] == []
     assert len(set(res["counts"])) > 1, "the variants must really differ"

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
-import json
-import os
-import subprocess
 import sys
 import textwrap
 from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import run_on_cpu_devices
 
 import spikeplast as sp
 from spikeplast.backends.jax import compile_count
@@ -58,11 +56,7 @@ def test_sharded_sweep_equals_unsharded_on_four_cpu_devices(tmp_path):
         print(json.dumps({{"ok": ok, "devices": a[0].metadata["batch"]["devices"],
                            "n": [len(x.spikes["exc"]) for x in a]}}))
     """)
-    env = {**os.environ, "XLA_FLAGS": "--xla_force_host_platform_device_count=4"}
-    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
-                         text=True, timeout=600)
-    assert out.returncode == 0, out.stderr[-3000:]
-    res = json.loads(out.stdout.strip().splitlines()[-1])
+    res = run_on_cpu_devices(script)
     assert res["devices"] == 4
     assert all(res["ok"]) and len(res["ok"]) == 5  # 5 variants: padded to 8 on 4 devices
 
