@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from matplotlib.figure import Figure
 
 from .errors import SpecError
 from .results import Results, SpikeTrains
 from .simulate import simulate
 from .spec import Network
+
+if TYPE_CHECKING:  # matplotlib is imported by plot() (0.27 s, not needed to compare)
+    from matplotlib.figure import Figure
 
 __all__ = ["compare", "Comparison", "PopulationDiff", "first_divergence",
            "van_rossum_distance"]
@@ -121,6 +123,8 @@ class Comparison:
 
     def plot(self, populations: list[str] | None = None) -> Figure:
         """Side-by-side rasters, one column per backend, with the first divergence marked."""
+        from matplotlib.figure import Figure
+
         from .plot import COLORS
 
         names = populations or [p.name for p in self.populations]

@@ -1,0 +1,90 @@
+"""Brian2's units now, the rest of Brian2 when something imports it.
+
+A spec needs Brian2's units (``ms``, ``mV``, ...), but ``import brian2.units`` first runs
+Brian2's package ``__init__``, which imports its code generators, Cython's compiler
+modules, sympy's solvers and, through ``pylab``, matplotlib's pyplot: about 1.0 s on the
+project's machine, against 0.4 s for the units package alone (numpy and sympy). Only the
+brian2 backend needs the rest.
+
+:func:`load_units` loads ``brian2.units`` as the package it is, from the spec the import
+system finds for it (so its modules and classes are the ones Brian2 itself uses), without
+running Brian2's ``__init__``. It also registers a finder for the first ``import brian2``
+from anywhere (the brian2 backend, or user code): that import runs Brian2's own
+``__init__`` as usual (which reuses the loaded units) and then does what the import
+system does for a subpackage it loads, bind ``brian2.units`` on the package. Brian2's
+``__init__`` also replaces ``sys.excepthook`` with one that reports every uncaught
+exception (spikeplast's ``SpecError`` included) as a Brian2 bug; the hook in place
+before it is put back, as ``import spikeplast`` always did.
+"""
+
+from __future__ import annotations
+
+import importlib.abc
+import importlib.machinery
+import importlib.util
+import sys
+from types import ModuleType
+from typing import Any
+
+__all__ = ["load_units"]
+
+
+def load_units() -> None:
+    """Import ``brian2.units`` without ``brian2`` (nothing to do once either is loaded)."""
+    if "brian2" in sys.modules or "brian2.units" in sys.modules:
+        return
+    package = importlib.util.find_spec("brian2")
+    if package is None or not package.submodule_search_locations:
+        return  # not installed: the plain import that follows says so
+    spec = importlib.machinery.PathFinder.find_spec(
+        "brian2.units", list(package.submodule_search_locations))
+    if spec is None or spec.loader is None:
+        return
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["brian2.units"] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        del sys.modules["brian2.units"]
+        raise
+    sys.meta_path.insert(0, _Brian2Finder())
+
+
+class _Brian2Finder(importlib.abc.MetaPathFinder):
+    """Finds ``brian2`` once, with the import system's own spec and a loader that
+    completes the package after Brian2's ``__init__`` has run."""
+
+    def find_spec(self, fullname: str, path: Any, target: Any = None
+                  ) -> importlib.machinery.ModuleSpec | None:
+        if fullname != "brian2":
+            return None
+        sys.meta_path.remove(self)
+        spec = importlib.util.find_spec("brian2")
+        if spec is None or spec.loader is None:
+            return spec
+        spec.loader = _Brian2Loader(spec.loader)
+        return spec
+
+
+class _Brian2Loader(importlib.abc.Loader):
+    """Brian2's own loader, and afterwards: ``brian2.units`` bound, the excepthook kept,
+    and the module's loader set back to Brian2's own."""
+
+    def __init__(self, loader: importlib.abc.Loader) -> None:
+        self._loader = loader
+
+    def __getattr__(self, name: str) -> Any:  # resource readers, get_data, is_package
+        return getattr(self._loader, name)
+
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> ModuleType | None:
+        return self._loader.create_module(spec)
+
+    def exec_module(self, module: ModuleType) -> None:
+        hook = sys.excepthook
+        module.__loader__ = self._loader
+        if module.__spec__ is not None:
+            module.__spec__.loader = self._loader
+        self._loader.exec_module(module)
+        module.units = sys.modules["brian2.units"]
+        if getattr(sys.excepthook, "__name__", "") == "brian_excepthook":
+            sys.excepthook = hook

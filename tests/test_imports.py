@@ -1,0 +1,79 @@
+"""``import spikeplast`` loads Brian2's units without the rest of Brian2, and a later
+``import brian2`` (the brian2 backend's, or the user's) gives the package Python's own
+import gives: checked in fresh interpreters against one that imports brian2 first."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+# what a process sees of brian2: its public names, its units' names, where its loader is
+DESCRIBE = r"""
+import json, sys
+hook = sys.excepthook
+{first}
+import brian2
+ns = {{}}
+exec("from brian2 import *", ns)
+import spikeplast as sp
+print(json.dumps({{
+    "before": before,
+    "names": sorted(n for n in dir(brian2) if not n.startswith("_")),
+    "star": sorted(n for n in ns if not n.startswith("_")),
+    "units_names": sorted(dir(brian2.units)),
+    "units_bound": brian2.units is sys.modules["brian2.units"],
+    "same_quantity": type(sp.ms) is brian2.Unit and isinstance(3 * sp.ms, brian2.Quantity)
+                     and brian2.ms is sp.ms,
+    "loader": type(brian2.__loader__).__name__,
+    "spec_loader": type(brian2.__spec__.loader).__name__,
+    "finders": [type(f).__name__ for f in sys.meta_path],
+    "hook_kept": sys.excepthook is hook,
+}}))
+"""
+
+SPIKEPLAST_FIRST = """
+import spikeplast
+before = sorted(m for m in ("brian2", "brian2.codegen", "brian2.only", "pylab", "jax")
+                if m in sys.modules)
+"""
+
+BRIAN2_FIRST = """
+import brian2
+before = []
+"""
+
+
+def describe(first: str) -> dict:
+    out = subprocess.run([sys.executable, "-c", DESCRIBE.format(first=first)],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-3000:]
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture(scope="module")
+def both() -> tuple[dict, dict]:
+    return describe(SPIKEPLAST_FIRST), describe(BRIAN2_FIRST)
+
+
+def test_import_spikeplast_leaves_brian2_and_jax_unimported(both):
+    lazy, _ = both
+    assert lazy["before"] == []
+
+
+def test_brian2_imported_later_is_the_package_a_plain_import_gives(both):
+    lazy, plain = both
+    for key in ("names", "star", "units_names", "loader", "spec_loader", "finders"):
+        assert lazy[key] == plain[key], key
+    assert lazy["units_bound"] and lazy["same_quantity"]
+    assert plain["units_bound"] and plain["same_quantity"]
+
+
+def test_brian2s_excepthook_does_not_replace_the_users(both):
+    # Brian2's __init__ installs a hook that reports every uncaught exception as a
+    # Brian2 bug; with spikeplast imported first, the hook the user had stays
+    lazy, plain = both
+    assert lazy["hook_kept"]
+    assert not plain["hook_kept"]  # what the check guards against: brian2 first replaces it
