@@ -51,27 +51,31 @@ def load_units() -> None:
 
 
 class _Brian2Finder(importlib.abc.MetaPathFinder):
-    """Finds ``brian2`` once, with the import system's own spec and a loader that
-    completes the package after Brian2's ``__init__`` has run."""
+    """Finds ``brian2`` with the spec the other finders give, and a loader that completes
+    the package after Brian2's ``__init__`` has run; it leaves ``sys.meta_path`` then
+    (not when merely asked: ``importlib.util.find_spec("brian2")`` imports nothing)."""
 
     def find_spec(self, fullname: str, path: Any, target: Any = None
                   ) -> importlib.machinery.ModuleSpec | None:
         if fullname != "brian2":
             return None
-        sys.meta_path.remove(self)
-        spec = importlib.util.find_spec("brian2")
-        if spec is None or spec.loader is None:
-            return spec
-        spec.loader = _Brian2Loader(spec.loader)
-        return spec
+        for finder in sys.meta_path:
+            find = getattr(finder, "find_spec", None) if finder is not self else None
+            spec = find(fullname, path, target) if find is not None else None
+            if spec is not None:
+                if spec.loader is not None:
+                    spec.loader = _Brian2Loader(spec.loader, self)
+                return spec
+        return None
 
 
 class _Brian2Loader(importlib.abc.Loader):
     """Brian2's own loader, and afterwards: ``brian2.units`` bound, the excepthook kept,
-    and the module's loader set back to Brian2's own."""
+    the module's loader set back to Brian2's own, and the finder gone."""
 
-    def __init__(self, loader: importlib.abc.Loader) -> None:
+    def __init__(self, loader: importlib.abc.Loader, finder: _Brian2Finder) -> None:
         self._loader = loader
+        self._finder = finder
 
     def __getattr__(self, name: str) -> Any:  # resource readers, get_data, is_package
         return getattr(self._loader, name)
@@ -88,3 +92,5 @@ class _Brian2Loader(importlib.abc.Loader):
         module.units = sys.modules["brian2.units"]
         if getattr(sys.excepthook, "__name__", "") == "brian_excepthook":
             sys.excepthook = hook
+        if self._finder in sys.meta_path:
+            sys.meta_path.remove(self._finder)

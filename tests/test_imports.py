@@ -38,6 +38,8 @@ SPIKEPLAST_FIRST = """
 import spikeplast
 before = sorted(m for m in ("brian2", "brian2.codegen", "brian2.only", "pylab", "jax")
                 if m in sys.modules)
+import importlib.util
+assert importlib.util.find_spec("brian2") is not None  # asking imports nothing
 """
 
 BRIAN2_FIRST = """
