@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import run_python
 
 import spikeplast as sp
 from spikeplast import Hz, ms, mV
@@ -103,9 +104,6 @@ def test_brian2_reports_a_non_finite_state_after_the_run(tmp_path):
 def test_same_spec_and_seed_give_identical_results_across_processes(tmp_path, backend):
     """Live (not frozen) Poisson noise included: JAX keys come from the seed, Brian2 seeds
     its generator from it; two fresh processes must agree exactly."""
-    import json
-    import subprocess
-    import sys
     import textwrap
     from pathlib import Path
 
@@ -122,11 +120,9 @@ def test_same_spec_and_seed_give_identical_results_across_processes(tmp_path, ba
     outs = []
     for k in range(2):
         path = tmp_path / f"r{k}.npz"
-        p = subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True,
-                           text=True, timeout=600)
-        assert p.returncode == 0, p.stderr[-2000:]
+        counts = run_python(script, str(path))
         outs.append(sp.load_results(path))
-        assert sum(json.loads(p.stdout.strip().splitlines()[-1]).values()) > 0
+        assert sum(counts.values()) > 0
     a, b = outs
     for name in a.spikes:
         assert np.array_equal(a.spikes[name].indices, b.spikes[name].indices)

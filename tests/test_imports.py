@@ -4,11 +4,8 @@ import gives: checked in fresh interpreters against one that imports brian2 firs
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-
 import pytest
+from conftest import run_python
 
 # what a process sees of brian2: its public names, its units' names, where its loader is
 DESCRIBE = r"""
@@ -49,10 +46,7 @@ before = []
 
 
 def describe(first: str) -> dict:
-    out = subprocess.run([sys.executable, "-c", DESCRIBE.format(first=first)],
-                         capture_output=True, text=True, timeout=120)
-    assert out.returncode == 0, out.stderr[-3000:]
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return run_python(DESCRIBE.format(first=first))
 
 
 @pytest.fixture(scope="module")

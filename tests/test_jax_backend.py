@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import run_python
 
 import spikeplast as sp
 from spikeplast import Hz, ms, mV
@@ -143,15 +144,9 @@ print(json.dumps({{"traced": compile_count(), "t": s.times.tolist(), "i": s.indi
 def test_compiled_chunks_are_kept_on_disk_for_later_processes(tmp_path):
     """A second process loads the executable instead of tracing and compiling it, and
     gets the same spikes; a damaged entry is compiled again and replaced."""
-    import json
-    import os
-    import subprocess
-
     def run() -> dict:
         code = CACHED_RUN.format(models=str(Path(__file__).resolve().parent.parent / "models"))
-        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                             env={**os.environ, "SPIKEPLAST_CACHE": str(tmp_path)}, check=True)
-        return json.loads(out.stdout.strip().splitlines()[-1])
+        return run_python(code, env={"SPIKEPLAST_CACHE": str(tmp_path)})
 
     first = run()
     entries = sorted((tmp_path / "jax").glob("*.npz"))
