@@ -329,11 +329,18 @@ def _bucket(x: int) -> int:
 
 # -- the step --------------------------------------------------------------------------
 def _pack_bits(mask: Array) -> Array:
-    """Booleans as uint32 words: bit ``b`` of word ``j`` is ``mask[32 j + b]``."""
+    """Booleans as uint32 words: bit ``b`` of word ``j`` is ``mask[32 j + b]``.
+
+    Written as 32 shifted columns OR-ed together, which XLA:CPU fuses into one pass over
+    the words (CUBA 4k: 4.2-4.5 µs per step against 4.8-5.4 with ``sum`` over a
+    ``(W, 32)`` reshape, a row reduction per word; session 12, alternating runs)."""
     W = -(-mask.shape[0] // 32)
     m = jnp.concatenate([mask, jnp.zeros(W * 32 - mask.shape[0], bool)]).reshape(W, 32)
-    return jnp.sum(m.astype(jnp.uint32) << jnp.arange(32, dtype=jnp.uint32), axis=1,
-                   dtype=jnp.uint32)
+    m = m.astype(jnp.uint32)
+    words = m[:, 0]
+    for b in range(1, 32):
+        words = words | (m[:, b] << b)
+    return words
 
 
 def _lowest_bit(w: Array) -> Array:
