@@ -37,6 +37,8 @@ if {backend!r} == "jax":
     if {one_core!r}:
         os.sched_setaffinity(0, {{min(os.sched_getaffinity(0))}})
 weights = np.linspace(1.2, 2.0, {b}) * sp.mV
+from spikeplast.backends import get_backend
+get_backend({backend!r})  # imports the backend (and Brian2): outside the timing, as every import
 tic = time.perf_counter()
 res = sp.sweep(cuba.build(), {{"exc_exc.weight": list(weights), "exc_inh.weight": list(weights)}},
                1 * sp.second, backend={backend!r}, cache_dir={cache!r})

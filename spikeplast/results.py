@@ -230,6 +230,20 @@ class Recording:
         self._weights[mon].append(np.asarray(values, np.float64))
         self._weight_steps[mon].append(np.asarray(steps, np.int64))
 
+    def extend(self, later: Recording) -> None:
+        """Append what ``later`` recorded: the chunks that follow this recording's."""
+        for pop, parts in later._spikes.items():
+            self._spikes[pop].extend(parts)
+        for pop, counts in later._counts.items():
+            self._counts[pop].extend(counts)
+        for mon, values in later._states.items():
+            for var, v in values.items():
+                self._states[mon][var].extend(v)
+            self._state_steps[mon].extend(later._state_steps[mon])
+        for mon, w in later._weights.items():
+            self._weights[mon].extend(w)
+            self._weight_steps[mon].extend(later._weight_steps[mon])
+
     def spike_steps(self, pop: str) -> tuple[np.ndarray, np.ndarray]:
         """All spikes of ``pop`` as ``(indices, steps)``, sorted by step then index.
 

@@ -104,11 +104,12 @@ def sweep(net: Network, params: Mapping[str, Sequence[Any]], duration: Any, *,
     plans = lower_variants(nets, n_steps=n_steps, freeze_inputs=freeze_inputs)
     for plan in plans:
         module.check(plan, options)
-    sims = [module.build(plans[0], **options)]
-    sims += [sims[0].variant(plan) for plan in plans[1:]]
-    from .backends.jax._batch import JaxBatch
+    from .backends.jax._batch import JaxBatch, compile_ahead
 
-    batch = JaxBatch(sims, shard=shard)
+    sims = [module.build(plans[0], **options)]
+    ahead = compile_ahead(sims[0], n_steps, shard=shard)  # while the variants are built
+    sims += [sims[0].variant(plan) for plan in plans[1:]]
+    batch = JaxBatch(sims, shard=shard, ahead=ahead)
     recordings = batch.run(n_steps, progress=progress)
     import jax
 

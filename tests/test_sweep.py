@@ -122,3 +122,25 @@ def test_weight_only_sweep_equals_single_runs_bit_for_bit():
         assert same(batch[k], sp.simulate(cuba.build(n=800, we=w), 200 * sp.ms,
                                           dtype="float64")), k
     assert len({len(r.spikes["exc"]) for r in batch}) == 4
+
+
+def test_sweep_whose_spike_buffer_grows_mid_run_equals_single_runs():
+    """Each variant's chunk is recorded while the other variants run; when any variant's
+    spike buffer overflowed, every variant runs the chunk again with the larger buffer
+    and what was recorded of it is dropped. Oracle: single runs with the same options
+    (spikes, rates and v). Variant 1 overflows a buffer of 8 in chunks 3 and 4 of 7."""
+    weights = [1.2, 2.4]
+    opts = {"dtype": "float64", "spike_capacity": 8, "chunk_steps": 300}
+    batch = sp.sweep(cuba.build(n=800, record_v=3),
+                     {"exc_exc.weight": [w * sp.mV for w in weights],
+                      "exc_inh.weight": [w * sp.mV for w in weights]}, 200 * sp.ms, **opts)
+    for k, w in enumerate(weights):
+        single = sp.simulate(cuba.build(n=800, we=w, record_v=3), 200 * sp.ms, **opts)
+        assert same(batch[k], single), k
+        for name, trace in single.rates.items():
+            assert np.array_equal(batch[k].rates[name].rate, trace.rate), (k, name)
+        assert np.array_equal(batch[k].states["exc"]["v"], single.states["exc"]["v"]), k
+    per_step = np.bincount(np.round(single.spikes["exc"].times / 1e-4).astype(int),
+                           minlength=2000) + np.bincount(
+        np.round(single.spikes["inh"].times / 1e-4).astype(int), minlength=2000)
+    assert (per_step[300:] > 8).any()  # the buffer really overflowed after the first chunk

@@ -1820,15 +1820,19 @@ class JaxSimulation:
         self.timings["compile"] = self.timings.get("compile", 0.0) + seconds
         return fn
 
+    def _spilled(self, out: dict) -> bool:
+        """Did a step of this chunk hold more spikes than the buffer?"""
+        counts = out["steps"].get("events/n")
+        return bool(counts is not None and self._capacity < self._n_events and counts.size
+                    and int(counts.max()) > self._capacity)
+
     def _overflowed(self, out: dict, t0: int) -> bool:
         """After a chunk: did a step hold more spikes than the buffer? Then grow it (or raise)
         and tell the caller to run the chunk again."""
-        counts = out["steps"].get("events/n")
-        if counts is None or self._capacity >= self._n_events or not counts.size:
+        if not self._spilled(out):
             return False
+        counts = out["steps"]["events/n"]
         peak = int(counts.max())
-        if peak <= self._capacity:
-            return False
         step = t0 + int(np.argmax(counts > self._capacity))
         if self.on_overflow == "raise":
             held = out["steps"]["events/idx"][step - t0]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import jax
@@ -57,6 +57,36 @@ def _split(trees: Sequence[Any]) -> tuple[tuple[bool, ...], list[Any], list[tupl
     return tuple(mask), shared, varying
 
 
+def _one_at_a_time(shard: bool) -> bool:
+    """Whether a batch runs its variants through the single-run executable (one CPU
+    device, or sharding off on a CPU) rather than one vmapped executable."""
+    devices = jax.devices()
+    return (not shard or len(devices) == 1) and devices[0].platform == "cpu"
+
+
+def compile_ahead(first: JaxSimulation, n_steps: int, shard: bool = True
+                  ) -> Future[float] | None:
+    """Start compiling, in a background thread, the executable that a batch of variants of
+    ``first`` runs its first chunk with, so that XLA compiles while the caller builds the
+    other variants; pass the future to :class:`JaxBatch`. None where the batch is
+    vmapped (that executable takes every variant's arguments). The result is the
+    seconds spent compiling; a batch whose arguments turn out to differ in shape (spike
+    trains of other lengths) compiles its own."""
+    if not _one_at_a_time(shard):
+        return None
+    length = min(first.chunk_steps, n_steps)
+
+    def compile_() -> float:
+        with jax.enable_x64(first.dtype == "float64"):
+            args = (first._params, first.initial_state(), first._chunk_data(0, length))
+            return _executable(first._config(length), args, disk=first.disk_cache)[1]
+
+    pool = ThreadPoolExecutor(1)
+    future = pool.submit(compile_)
+    pool.shutdown(wait=False)  # the thread ends with the compile
+    return future
+
+
 class JaxBatch:
     """B simulations of one structure, run by one executable per chunk: on accelerators
     and sharded batches the chunk function ``vmap``-ed over the variants, on a single CPU
@@ -73,9 +103,11 @@ class JaxBatch:
     Args:
         sims: the variants, built by the JAX backend from plans of one structure.
         shard: split the batch over the available devices.
+        ahead: the executable of the first chunk being compiled (:func:`compile_ahead`).
     """
 
-    def __init__(self, sims: Sequence[JaxSimulation], shard: bool = True) -> None:
+    def __init__(self, sims: Sequence[JaxSimulation], shard: bool = True,
+                 ahead: Future[float] | None = None) -> None:
         if not sims:
             raise SpecError("sweep(): no variants to run.")
         self.sims = list(sims)
@@ -84,7 +116,8 @@ class JaxBatch:
         devices = jax.devices()
         self.mesh = Mesh(np.array(devices), ("batch",)) if shard and len(devices) > 1 \
             else None
-        self.mode = "calls" if self.mesh is None and devices[0].platform == "cpu" else "vmap"
+        self.mode = "calls" if _one_at_a_time(shard) else "vmap"
+        self._ahead = ahead
         params = [s._params for s in self.sims]
         shared, self._shared, self._varying = _split(params)
         self.sweep = _Sweep(shared, jax.tree_util.tree_structure(params[0]))
@@ -137,7 +170,7 @@ class JaxBatch:
             length = min(chunk, n_steps - done)
             t0 = done
             datas = _pad_trains([s._chunk_data(t0, length) for s in sims])
-            new_states, outs, finite = self._chunk(states, datas, length)
+            new_states, outs, finite, parts = self._chunk(states, datas, length, t0)
             grown = [s._overflowed(o, t0) for s, o in zip(sims, outs)]
             if any(grown):  # one buffer size for all variants: the largest, then re-run
                 cap = max(s._capacity for s in sims)
@@ -151,20 +184,27 @@ class JaxBatch:
                     f"sweep(): a state of variant {bad[0]} became NaN or infinite between "
                     f"steps {t0} and {t0 + length}; run that variant alone with simulate() "
                     f"to locate the place and time.")
-            for s, r, o in zip(sims, recs, outs):
-                s._collect(r, o, t0, length)
+            for s, r, o, part in zip(sims, recs, outs, parts):
+                if part is None:
+                    s._collect(r, o, t0, length)
+                else:
+                    r.extend(part)
             states = new_states
             done += length
             if progress is not None:
                 progress(done, n_steps)
         return recs
 
-    def _chunk(self, states: list[Any], datas: list[Any], length: int
-               ) -> tuple[list[Any], list[Any], np.ndarray]:
-        """Run one chunk of every variant: the new states, the outputs (on the host) and
-        whether each end state is finite."""
+    def _chunk(self, states: list[Any], datas: list[Any], length: int, t0: int
+               ) -> tuple[list[Any], list[Any], np.ndarray, list[Recording | None]]:
+        """Run one chunk of every variant: the new states, the outputs (on the host),
+        whether each end state is finite, and each variant's recording of the chunk when
+        it was collected already (else None)."""
         sims, B = self.sims, len(self.sims)
         cfg = sims[0]._config(length)
+        if self._ahead is not None:  # compiled while the variants were being built
+            self.timings["compile"] += self._ahead.result()
+            self._ahead = None
         if self.mode == "calls":
             # each variant through the single-run executable, as many at once as there are
             # cores (no vmap: a vmapped step runs its spike loops to the longest variant's
@@ -177,17 +217,23 @@ class JaxBatch:
             tic = time.perf_counter()
             x64 = sims[0].dtype == "float64"
 
-            def call(args: tuple[Any, Any, Any]) -> Any:
+            def call(b: int) -> tuple[Any, Any, bool, Recording | None]:
+                """Variant b's chunk, its finiteness and, unless its spike buffer
+                overflowed, its recording (collected here, while other threads run)."""
                 with jax.enable_x64(x64):  # the mode is per thread
-                    return jax.device_get(fn(*args))
+                    new, out = jax.device_get(fn(params[b], states[b], datas[b]))
+                ok = bool(_finite(new, out)[0])
+                part = None
+                if ok and not sims[b]._spilled(out):
+                    part = Recording.empty(sims[b].plan, t0)
+                    sims[b]._collect(part, out, t0, length)
+                return new, out, ok, part
 
             with ThreadPoolExecutor(min(B, _cores())) as pool:  # XLA lets go of the GIL
-                results = list(pool.map(call, zip(params, states, datas)))
+                results = list(pool.map(call, range(B)))
             self.timings["run"] += time.perf_counter() - tic
-            new_states = [r[0] for r in results]
-            outs = [r[1] for r in results]
-            finite = np.array([_finite(st, o)[0] for st, o in results])
-            return new_states, outs, finite
+            return ([r[0] for r in results], [r[1] for r in results],
+                    np.array([r[2] for r in results]), [r[3] for r in results])
         if self._stacked is None:  # the varying parameters along a new leading axis, once
             self._stacked = [np.stack([np.asarray(x) for x in col]) for col in self._varying]
         args = self._place((self._stacked, _stack(states), _stack(datas)), B)
@@ -198,7 +244,7 @@ class JaxBatch:
         self.timings["run"] += time.perf_counter() - tic
         finite = _finite(new, out, batched=True)[:B]
         unstack = [jax.tree_util.tree_map(lambda a, b=b: a[b], (new, out)) for b in range(B)]
-        return [u[0] for u in unstack], [u[1] for u in unstack], finite
+        return [u[0] for u in unstack], [u[1] for u in unstack], finite, [None] * B
 
     def _variant_params(self, b: int) -> Any:
         """The parameters of variant ``b``, its shared leaves on the device once."""
