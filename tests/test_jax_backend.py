@@ -117,9 +117,9 @@ def test_spike_compaction_returns_every_spike_in_ascending_order():
 
     compact = jax.jit(_compact_spikes, static_argnums=1)
     rng = np.random.default_rng(0)
-    for trial in range(100):
+    for trial in range(160):
         # packed words (a whole number of them, or not), or blocks of the mask
-        n = (4000, 4001, 8192, 8193, 20_000)[trial % 5]
+        n = (4000, 4001, 8192, 8193, 20_000, 32_768, 32_769, 40_000)[trial % 8]
         mask = rng.random(n) < rng.random() * (0.03 if trial % 2 else 0.5)
         mask[rng.integers(0, 2, 2) * (n - 1)] = trial % 3 == 0  # the first and last neuron
         idx, count = compact(jnp.asarray(mask), 64)
