@@ -392,7 +392,12 @@ def _compact_spikes(mask: Array, capacity: int) -> tuple[Array, Array]:
     if n <= 32768:
         words = _pack_bits(mask)
         W = words.shape[0]
-        summary = _pack_bits(words != 0)  # bit b of summary word s: word 32 s + b is nonzero
+        # bit b of summary word s: word 32 s + b is nonzero. At most 32 words: a sum over
+        # the reshape (one small kernel) rather than _pack_bits' 32 columns, which XLA
+        # copies into each of the summary's consumers (four kernels of 160 HLO lines)
+        nz = jnp.concatenate([words != 0, jnp.zeros(-W % 32, bool)]).reshape(-1, 32)
+        summary = jnp.sum(nz.astype(jnp.uint32) << jnp.arange(32, dtype=jnp.uint32), axis=1,
+                          dtype=jnp.uint32)
         S = summary.shape[0]
         sids = jnp.arange(S, dtype=jnp.int32)
         nonzero = jnp.where(summary != 0, sids, S)
@@ -506,14 +511,7 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
     def run_chunk(params: dict, state: dict, data: dict) -> tuple[dict, dict]:
         _COUNTERS["compiles"] += 1  # runs only while tracing
         dt = params["dt"]
-        coef = {p.name: coefficients(p.method, p.kinds, params["pops"][p.name], dt)
-                for p in cfg.pops}
-        # every port decays by a factor each step: one factor per element of the flat
-        # input vector (0 for the inputs of discrete layers and the sink, zeroed per step)
-        n_ports = sum(p.n * len(p.kinds) for p in cfg.pops)
-        decay = jnp.concatenate(
-            [jnp.broadcast_to(coef[p.name][f"decay_{k}"], (p.n,)).astype(fdt)
-             for p in cfg.pops for k in range(len(p.kinds))] + [jnp.zeros(M + 1 - n_ports, fdt)])
+        coef, decay = params["coef"], params["decay"]  # computed on the host (_neuron)
         adj = {name: (a["tgt"], a.get("dly"), params["weights"][a["wix"]])
                for name, a in params["adj"].items()}
 
@@ -1303,15 +1301,23 @@ class JaxSimulation:
                        m.projection if plan.projections[m.projection].plasticity
                        or plan.projections[m.projection].port_kind == "rate" else None)
             for m in plan.weight_monitors.values())
-        pop_params = {}
-        for p in plan.neurons():
-            prm = {k: _compact(v, fdt) for k, v in p.params.items()}
+        # each population's parameters and the constants of its update; every port
+        # decays by a factor each step: one factor per element of the flat input vector
+        # (0 for the inputs of discrete layers and the sink, zeroed per step)
+        pop_params, coef, decay = {}, {}, np.zeros(M + 1, fdt)
+        for p, layout in zip(plan.neurons(), pops):
+            full = dict(p.params)
             for k, q in enumerate(p.ports):
-                prm[f"tau_{k}"] = _compact(q.tau, fdt)
+                full[f"tau_{k}"] = q.tau
                 if q.e_rev is not None:
-                    prm[f"e_rev_{k}"] = _compact(q.e_rev, fdt)
+                    full[f"e_rev_{k}"] = q.e_rev
+            prm = {k: _compact(v, fdt) for k, v in full.items()}
             prm["ref_steps"] = _compact(p.ref_steps, np.int32)
             pop_params[p.name] = prm
+            c = coefficients(p.method, layout.kinds, full, plan.dt, fdt)
+            for k in range(len(layout.kinds)):
+                decay[layout.offset + k * p.n:layout.offset + (k + 1) * p.n] = c[f"decay_{k}"]
+            coef[p.name] = {k: _compact(v, fdt) for k, v in c.items()}
         poisson = {}
         for part in parts:
             src = plan.populations[part.name]
@@ -1322,7 +1328,8 @@ class JaxSimulation:
                                       "rate_steps": np.int32(src.rate_steps), "key": key,
                                       "gap_key": np.asarray(jax.random.key_data(
                                           jax.random.fold_in(key, 0x6A17)), np.uint32)}
-        self._params = {"dt": fdt(plan.dt), "pops": pop_params, "adj": adj, "weights": weights,
+        self._params = {"dt": fdt(plan.dt), "pops": pop_params, "coef": coef, "decay": decay,
+                        "adj": adj, "weights": weights,
                         "poisson": poisson, "mon_idx": mon_idx,
                         "plastic": self._plastic_params, "discrete": self._discrete_params,
                         "dense": self._dense_params, "rate": self._rate_params,
