@@ -399,15 +399,19 @@ def _compact_spikes(mask: Array, capacity: int) -> tuple[Array, Array]:
         summary = jnp.sum(nz.astype(jnp.uint32) << jnp.arange(32, dtype=jnp.uint32), axis=1,
                           dtype=jnp.uint32)
         S = summary.shape[0]
-        sids = jnp.arange(S, dtype=jnp.int32)
-        nonzero = jnp.where(summary != 0, sids, S)
+        # bit s of top: summary word s is nonzero (S <= 32)
+        top = jnp.sum((summary != 0).astype(jnp.uint32) << jnp.arange(S, dtype=jnp.uint32),
+                      dtype=jnp.uint32)
 
         def after(j: Array) -> Array:
-            """The first nonzero word after word ``j`` (``W`` when there is none)."""
+            """The first nonzero word after word ``j`` (``W`` when there is none): scalar
+            work on the summary word of ``j + 1`` and on ``top``."""
             s, b = (j + 1) >> 5, ((j + 1) & 31).astype(jnp.uint32)
             above = jnp.where(s < S, summary[jnp.minimum(s, S - 1)], jnp.uint32(0)) & ~(
                 (jnp.uint32(1) << b) - jnp.uint32(1))  # its bits from word j + 1 on
-            s = jnp.where(above != 0, s, jnp.min(jnp.where(sids > s, nonzero, S)))
+            # the summary words after s (a shift by 32 or more gives 0)
+            later = top & ~((jnp.uint32(2) << s.astype(jnp.uint32)) - jnp.uint32(1))
+            s = jnp.where(above != 0, s, jnp.where(later != 0, _lowest_bit(later), S))
             bits = jnp.where(above != 0, above, summary[jnp.minimum(s, S - 1)])
             return jnp.where(s < S, s * 32 + _lowest_bit(bits), W)
 
