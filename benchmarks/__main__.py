@@ -20,7 +20,7 @@ so import, lowering, tracing and compiling are real:
 * The ratios JAX / Brian2 of simulation time and of time to results (cold and warm).
 
 ``--quick`` keeps the 4k networks, Song–Abbott for 10 s and three rate rules on 20 000
-patterns (about 80 s here); the full mode (about 4 minutes) prints its own run time.
+patterns (about 80 s here); the full mode (about 3 minutes) prints its own run time.
 """
 
 from __future__ import annotations
