@@ -39,6 +39,28 @@ def psp(t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return x, v
 
 
+def alpha_psp(t: np.ndarray) -> np.ndarray:
+    """Closed form of the membrane after a jump of W_SYN at t = 0 into a current port whose
+    time constant is the membrane's (τ_s = τ_m = τ): v_rest + W t/τ e^{−t/τ}."""
+    t = np.maximum(t, 0.0)
+    return V_REST + W_SYN * t / TAU_M * np.exp(-t / TAU_M)
+
+
+def alpha_network() -> sp.Network:
+    """One neuron whose current port decays with the membrane's time constant, kicked once
+    at SPIKE_T without delay (method 'exact': the degenerate case of the closed form)."""
+    return sp.Network(
+        name="alpha", dt=0.1 * ms, seed=7,
+        populations=(sp.LIF(name="syn", n=1, tau_m=TAU_M * 1e3 * ms, v_rest=V_REST * 1e3 * mV,
+                            v_reset=V_REST * 1e3 * mV, v_th=0 * mV,
+                            ports=(sp.CurrentPort(name="ge", tau=TAU_M * 1e3 * ms),)),
+                     sp.SpikeTrainInput(name="kick", n=1, indices=[0],
+                                        times=[SPIKE_T * 1e3] * ms)),
+        projections=(sp.Projection(name="kick_syn", source="kick", target="syn", port="ge",
+                                   connectivity=sp.OneToOne(), weight=W_SYN * 1e3 * mV),),
+        monitors=(sp.StateMonitor(population="syn", variables=("v",)),))
+
+
 def analytic_network() -> sp.Network:
     """Five scenarios, independent of each other, in one network."""
     drive = sp.LIF(name="drive", n=DRIVES.size, tau_m=TAU_M * 1e3 * ms, v_rest=V_REST * 1e3 * mV,

@@ -15,6 +15,8 @@ from scenarios import (
     T_REF_DRIVE,
     TIMED,
     V_REST,
+    alpha_network,
+    alpha_psp,
     analytic_network,
     first_spike_time,
     psp,
@@ -81,6 +83,19 @@ def test_exponential_synapse_and_psp_match_closed_form(res):
     assert np.all(st["ge"][before, 0] == 0)  # nothing arrives before the delay
     assert np.allclose(st["v"][after, 0], v_star[after], rtol=0, atol=1e-9 * scale)
     assert np.allclose(st["v"][before, 0], V_REST, rtol=0, atol=1e-12)
+
+
+def test_port_with_the_membranes_time_constant_gives_the_alpha_psp():
+    """τ_s = τ_m under method 'exact': JAX follows the degenerate closed form; Brian2's exact
+    solution divides by τ_s − τ_m (NaN), so its backend refuses the spec before compiling."""
+    res = sp.simulate(alpha_network(), 100 * sp.ms, backend="jax", dtype="float64")
+    st = res.states["syn"]
+    t0 = (round(SPIKE_T / DT) + 1) * DT  # first recorded value that includes the jump
+    assert np.allclose(st["v"][:, 0], alpha_psp(st.times - t0), rtol=0, atol=1e-12)
+    assert st["v"][:, 0].max() - V_REST > 0.3 * 2e-3  # the PSP is there (peak W/e)
+    with pytest.raises(sp.UnsupportedFeature, match=r"port 'ge': tau = tau_m \(20 ms") as info:
+        sp.simulate(alpha_network(), 100 * sp.ms, backend="brian2")
+    assert info.value.backend == "brian2"
 
 
 def test_poisson_rate_within_three_sigma(res):

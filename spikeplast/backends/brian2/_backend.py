@@ -87,6 +87,19 @@ def check(plan: Plan, options: dict[str, Any]) -> None:
     if options.get("dtype", "float64") != "float64":
         raise UnsupportedFeature("brian2", f"dtype = {options['dtype']!r}",
                                  "Brian2 simulates in float64 only; omit dtype.")
+    for pop in plan.neurons():
+        if pop.method != "exact":
+            continue
+        for port in pop.ports:
+            same = np.asarray(port.tau) == np.asarray(pop.params["tau_m"])
+            if np.any(same):
+                raise UnsupportedFeature(
+                    "brian2", f"population {pop.name!r}, port {port.name!r}: tau = tau_m "
+                    f"({float(np.asarray(port.tau).flat[int(np.argmax(same))]) * 1e3:g} ms, "
+                    f"{int(np.sum(same))} of {pop.n} neurons) with method = 'exact'",
+                    "Brian2's exact solution divides by tau - tau_m and gives NaN there; "
+                    "run backend='jax' (which has the closed form of this case), choose "
+                    "method='exponential_euler' or 'euler', or give the port another tau.")
     if target in ("cpp_standalone", "cython") and not _compiler():
         raise UnsupportedFeature(
             "brian2", f"target = {target!r} without a C++ compiler",
