@@ -378,12 +378,12 @@ def _compact_spikes(mask: Array, capacity: int) -> tuple[Array, Array]:
     A loop that takes one spike per pass: with the few spikes per step of a cortical
     network this beats ``lax.top_k`` and ``jnp.nonzero(size=...)`` on CPU, and it needs no
     separate count (a step with more spikes than ``capacity`` still counts them all, so
-    that the buffer grows once). Up to 32768 entries the mask is packed into 32-bit words
-    and the words' nonzero flags into summary words (at most 32); a pass takes the lowest
-    set bit of the current word and, when the word is spent, finds the next nonzero word
-    from the summary bits above it: scalar work, no pass over the mask (CUBA 4k: 4.8 µs
-    per step against 5.8 with a masked minimum over the whole mask per spike, and 7
-    more with ``top_k``; 16k and 32k: 10-15 % faster than the blocks below). Above, the
+    that the buffer grows once). Up to 32768 entries the mask is packed into 32-bit words,
+    the words' nonzero flags into summary words (at most 32) and theirs into one word; a
+    pass takes the lowest set bit of the current word and, when the word is spent, finds
+    the next nonzero word from the bits above it: scalar work, no pass over the mask (CUBA
+    4k: 4.8 µs per step against 5.8 with a masked minimum over the whole mask per spike,
+    and 7 more with ``top_k``; 16k and 32k: 10-15 % faster than the blocks below). Above, the
     mask is cut into about √n blocks of a power-of-two size, and a pass takes the minimum
     within the current block and over the blocks' minima (64k: 56 against 98 µs per
     step for ``top_k``, and 5 % faster than packing).
