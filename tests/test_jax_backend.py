@@ -270,6 +270,19 @@ def test_compile_cache_entries_are_keyed_by_spikeplast_source(tmp_path, monkeypa
     assert _cache.entry(tmp_path, "structure") != before
 
 
+def test_compile_cache_entries_are_keyed_by_xla_flags(tmp_path, monkeypatch):
+    """XLA_FLAGS change the compiled code (read when a process compiles), so an entry
+    written under one set of flags is not the entry another set looks up."""
+    from spikeplast.backends.jax import _cache
+
+    monkeypatch.delenv("XLA_FLAGS", raising=False)
+    plain = _cache.entry(tmp_path, "structure")
+    monkeypatch.setenv("XLA_FLAGS", "--xla_cpu_enable_fast_math=true")
+    assert _cache.entry(tmp_path, "structure") != plain
+    monkeypatch.delenv("XLA_FLAGS")
+    assert _cache.entry(tmp_path, "structure") == plain
+
+
 def test_more_synapses_than_int32_indices_is_unsupported_before_building():
     """Synapses are indexed with int32 in the JAX tables: a network past that limit is an
     UnsupportedFeature naming the backend (checked on the plan's counts; no such network

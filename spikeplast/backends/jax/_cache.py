@@ -4,8 +4,9 @@ XLA compiles a CUBA chunk in 0.3–0.6 s on this CPU; loading the serialised exe
 takes about 10 ms. An entry is keyed by everything that shapes the executable: the
 chunk structure, the argument signature, the JAX/jaxlib versions, spikeplast's own
 source (a changed step function must never be served from an old entry), the platform, the
-device kind and count (an executable is loaded for a device assignment) and the host
-CPU's model and flags (XLA:CPU compiles for the host).
+device kind and count (an executable is loaded for a device assignment), the host
+CPU's model and flags (XLA:CPU compiles for the host) and ``XLA_FLAGS`` (compiler
+options change the code: an executable built under other flags is not served).
 Entries are ``.npz`` files written atomically by the same writer as results (no pickle:
 the payload is XLA's own serialisation and the argument trees are protocol buffers).
 An unreadable entry is compiled again and replaced; a cache that cannot be written
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import os
 import platform
 from pathlib import Path
 from typing import Any
@@ -52,7 +54,7 @@ def entry(directory: Path, *parts: Any) -> Path:
     device = jax.devices()[0]
     key = repr((parts, jax.__version__, jaxlib.__version__, source_digest(), device.platform,
                 device.device_kind, jax.device_count(), jax.process_count(),
-                _host() if device.platform == "cpu" else ""))
+                _host() if device.platform == "cpu" else "", os.environ.get("XLA_FLAGS", "")))
     return directory / f"{hashlib.sha256(key.encode()).hexdigest()[:32]}.npz"
 
 
