@@ -15,6 +15,7 @@ from scenarios import (
     T_REF_DRIVE,
     TIMED,
     V_REST,
+    W_SYN,
     alpha_network,
     alpha_psp,
     analytic_network,
@@ -92,7 +93,7 @@ def test_port_with_the_membranes_time_constant_gives_the_alpha_psp():
     st = res.states["syn"]
     t0 = (round(SPIKE_T / DT) + 1) * DT  # first recorded value that includes the jump
     assert np.allclose(st["v"][:, 0], alpha_psp(st.times - t0), rtol=0, atol=1e-12)
-    assert st["v"][:, 0].max() - V_REST > 0.3 * 2e-3  # the PSP is there (peak W/e)
+    assert st["v"][:, 0].max() - V_REST > 0.3 * W_SYN  # the PSP is there (peak W/e)
     with pytest.raises(sp.UnsupportedFeature, match=r"port 'ge': tau = tau_m \(20 ms") as info:
         sp.simulate(alpha_network(), 100 * sp.ms, backend="brian2")
     assert info.value.backend == "brian2"

@@ -328,19 +328,33 @@ def _bucket(x: int) -> int:
 
 
 # -- the step --------------------------------------------------------------------------
+def _bit_columns(mask: Array) -> Array:
+    """``mask`` padded to whole 32-bit words, as a ``(W, 32)`` uint32 array of 0 and 1."""
+    W = -(-mask.shape[0] // 32)
+    return jnp.concatenate([mask, jnp.zeros(W * 32 - mask.shape[0], bool)]
+                           ).reshape(W, 32).astype(jnp.uint32)
+
+
 def _pack_bits(mask: Array) -> Array:
     """Booleans as uint32 words: bit ``b`` of word ``j`` is ``mask[32 j + b]``.
 
     Written as 32 shifted columns OR-ed together, which XLA:CPU fuses into one pass over
     the words (CUBA 4k: 4.2-4.5 µs per step against 4.8-5.4 with ``sum`` over a
     ``(W, 32)`` reshape, a row reduction per word; session 12, alternating runs)."""
-    W = -(-mask.shape[0] // 32)
-    m = jnp.concatenate([mask, jnp.zeros(W * 32 - mask.shape[0], bool)]).reshape(W, 32)
-    m = m.astype(jnp.uint32)
+    m = _bit_columns(mask)
     words = m[:, 0]
     for b in range(1, 32):
         words = words | (m[:, b] << b)
     return words
+
+
+def _pack_few(mask: Array) -> Array:
+    """:func:`_pack_bits` for masks of a few words (at most 1024 entries), as a sum over
+    the ``(W, 32)`` reshape: one small kernel. XLA copies ``_pack_bits``' 32 columns into
+    each consumer of the words (the compaction's summary had four: four kernels of 160
+    HLO lines each)."""
+    return jnp.sum(_bit_columns(mask) << jnp.arange(32, dtype=jnp.uint32), axis=1,
+                   dtype=jnp.uint32)
 
 
 def _lowest_bit(w: Array) -> Array:
@@ -392,16 +406,9 @@ def _compact_spikes(mask: Array, capacity: int) -> tuple[Array, Array]:
     if n <= 32768:
         words = _pack_bits(mask)
         W = words.shape[0]
-        # bit b of summary word s: word 32 s + b is nonzero. At most 32 words: a sum over
-        # the reshape (one small kernel) rather than _pack_bits' 32 columns, which XLA
-        # copies into each of the summary's consumers (four kernels of 160 HLO lines)
-        nz = jnp.concatenate([words != 0, jnp.zeros(-W % 32, bool)]).reshape(-1, 32)
-        summary = jnp.sum(nz.astype(jnp.uint32) << jnp.arange(32, dtype=jnp.uint32), axis=1,
-                          dtype=jnp.uint32)
+        summary = _pack_few(words != 0)  # bit b of word s: word 32 s + b is nonzero
         S = summary.shape[0]
-        # bit s of top: summary word s is nonzero (S <= 32)
-        top = jnp.sum((summary != 0).astype(jnp.uint32) << jnp.arange(S, dtype=jnp.uint32),
-                      dtype=jnp.uint32)
+        top = _pack_few(summary != 0)[0]  # bit s: summary word s is nonzero (S <= 32)
 
         def after(j: Array) -> Array:
             """The first nonzero word after word ``j`` (``W`` when there is none): scalar
