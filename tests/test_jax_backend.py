@@ -48,6 +48,35 @@ def test_spike_buffer_overflow_grows_and_loses_nothing():
     assert np.array_equal(small.spikes["pop"].times, big.spikes["pop"].times)
 
 
+
+def test_spike_record_of_a_busy_chunk_grows_and_loses_nothing():
+    """A chunk records its spikes one step after another into a buffer sized for an
+    average rate; 64 neurons driven far above threshold fire as soon as refractoriness
+    allows (every 1, 2, 3 or 4 steps from step 0, where v first crosses: 33 spikes per
+    step), far past that average. Oracle:
+    the closed form of each neuron's train, every chunk (the last one shorter) included,
+    in a single run and in a sweep (whose variants share one record size)."""
+    refs = np.tile([1, 2, 3, 4], 16)
+    fast = sp.LIF(name="fast", n=refs.size, tau_m=20 * ms, v_rest=-65 * mV,
+                  v_reset=-65 * mV, v_th=-50 * mV, t_ref=refs * 0.1 * ms, drive=10_000 * mV)
+    net = sp.Network(seed=1, populations=(fast,), monitors=(sp.SpikeMonitor(population="fast"),))
+    n_steps = 1000
+
+    def closed_form(indices, steps, scale=1):
+        for i, r in enumerate(refs * scale):
+            assert np.array_equal(steps[indices == i], np.arange(0, n_steps, r)), i
+
+    sim = sp.build(net, backend="jax", dtype="float64", chunk_steps=300)
+    _, rec = sim.run(n_steps)
+    closed_form(*rec.spike_steps("fast"))
+    assert sim._per_step > 8  # the record really grew past its first size (8 per step)
+    # the quieter variant first: its record alone would be too small for the other's
+    batch = sp.sweep(net, {"fast.t_ref": [refs * 0.2 * ms, refs * 0.1 * ms]}, 100 * ms,
+                     dtype="float64", chunk_steps=300)
+    for res, scale in zip(batch, (2, 1)):
+        s = res.spikes["fast"]
+        closed_form(s.indices, np.round(s.times / res.dt).astype(int), scale=scale)
+
 def test_new_parameter_values_reuse_the_compiled_scan():
     sp.simulate(burst_network(), 20 * ms)
     before = compile_count()

@@ -213,6 +213,8 @@ class _Config:
     # the end state's finiteness is reduced inside the executable (accelerators: the
     # state stays there); on CPU the host reads the state instead, which costs no compile
     device_check: bool = False
+    # R: spike indices the chunk's record holds, the steps' spikes one after another
+    record: int = 0
 
 
 def _first_bad(a: Array) -> Array:
@@ -425,19 +427,22 @@ def _compact_spikes(mask: Array, capacity: int) -> tuple[Array, Array]:
         def word(j: Array) -> Array:
             return words[jnp.minimum(j, W - 1)]
 
-        def body(c: tuple[Array, Array, Array, Array]) -> tuple[Array, Array, Array, Array]:
-            k, j, w, idx = c
+        def body(c: tuple[Array, Array]) -> tuple[Array, Array]:
+            s, idx = c  # s: the pass's count, word index and word, as one uint32[3]
+            k, j, w = s[0].astype(jnp.int32), s[1].astype(jnp.int32), s[2]
             idx = idx.at[k].set(j * 32 + _lowest_bit(w), mode="drop")
-            later = _nothing(idx).astype(jnp.int32)  # k, j and w move on after the write
+            later = _nothing(idx).astype(jnp.uint32)  # s moves on after the write
             rest = w & (w - jnp.uint32(1))  # the word without its lowest bit
-            nxt = jnp.where(rest != 0, j, after(j)) + later
-            return (k + 1 + later, nxt,
-                    jnp.where(rest != 0, rest, word(nxt)) + later.astype(jnp.uint32), idx)
+            nxt = jnp.where(rest != 0, j, after(j))
+            return jnp.stack([(k + 1).astype(jnp.uint32), nxt.astype(jnp.uint32),
+                              jnp.where(rest != 0, rest, word(nxt))]) + later, idx
 
         first = after(jnp.int32(-1))
-        k, _, _, idx = jax.lax.while_loop(lambda c: c[1] < W, body,
-                                          (jnp.int32(0), first, word(first),
-                                           jnp.zeros(capacity, jnp.int32)))
+        s, idx = jax.lax.while_loop(
+            lambda c: c[0][1] < jnp.uint32(W), body,
+            (jnp.stack([jnp.uint32(0), first.astype(jnp.uint32), word(first)]),
+             jnp.zeros(capacity, jnp.int32)))
+        k = s[0].astype(jnp.int32)
         return idx, k
     size = 1 << int(np.ceil(np.log2(np.sqrt(n))))
     blocks = -(-n // size)
@@ -929,7 +934,12 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
                 if cfg.fanout:
                     buf = deliver(buf, t, "events", idx, 0, jnp.minimum(n_spk, cfg.capacity))
                 out["events/n"] = n_spk
-                out["events/idx"] = idx
+                # the step's spikes follow the chunk's earlier ones in the record (the
+                # whole buffer is written; the next step's spikes overwrite its tail)
+                pos, held = carry["spikes"]
+                held = jax.lax.dynamic_update_slice(held, idx, (pos,))
+                spikes = (pos + jnp.minimum(n_spk, cfg.capacity)
+                          + _nothing(held).astype(jnp.int32), held)
                 for part in cfg.parts:
                     if part.kind == "gaps":
                         gaps[part.name] = next_spikes(part, gaps[part.name], idx, n_spk, t)
@@ -1005,6 +1015,8 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
                     out[f"nan/{path}"] = _first_bad(a)
             new = {"t": t + 1, "pops": new_pops, "recs": recs, "plastic": plastic,
                    "dense": dense, "X": X, "gaps": gaps}
+            if cfg.parts:
+                new["spikes"] = spikes
             if cfg.history:
                 new["hist"] = hist
             if D > 1:
@@ -1040,6 +1052,8 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
             carry["hist"] = state["hist"]
         if D > 1:
             carry["buf"] = state["buf"]
+        if cfg.parts:
+            carry["spikes"] = (jnp.zeros((), jnp.int32), jnp.zeros(cfg.record, jnp.int32))
         carry, out = jax.lax.scan(step, carry, (jnp.arange(cfg.length, dtype=jnp.int32),
                                                 presented(state["t"])))
         new_state = {"t": carry["t"], "plastic": carry["plastic"], "dense": carry["dense"],
@@ -1052,6 +1066,8 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
             new_state["buf"] = carry["buf"]
         recs = {**carry["recs"], **{k[4:]: out.pop(k) for k in list(out) if k[:4] == "rec/"}}
         result = {"steps": out, "recs": recs}
+        if cfg.parts:
+            result["spikes"] = carry["spikes"][1]
         if cfg.device_check:  # every simulated float of the end state is finite
             flags = [jnp.all(jnp.isfinite(a)) for _, a in _float_leaves(new_state)]
             result["finite"] = jnp.all(jnp.stack(flags)) if flags else jnp.bool_(True)
@@ -1278,9 +1294,12 @@ class JaxSimulation:
                 adj[table], fanout[table] = a, a["tgt"].shape[1]
         # the compaction costs per actual spike, not per slot: start with room for 1/64 of
         # the sources spiking in one step (64k neurons: 1024), so that large networks do not
-        # overflow and re-run their first chunk; the slots only cost the recorded buffer
+        # overflow and re-run their first chunk; a slot costs a zero and a copy per step
         self._capacity = min(self._n_events, self.spike_capacity
                              or min(4096, max(64, _pow2(self._n_events // 64))))
+        # the chunk's spike record holds this many spikes per step on average (1/256 of
+        # the sources: 39 Hz at dt = 0.1 ms) and grows like the buffer when a chunk has more
+        self._per_step = min(self._capacity, max(8, _pow2(self._n_events // 256)))
         self._fanout = fanout.get("events", 0)
         self._M = M
         self._tables = tables
@@ -1608,7 +1627,13 @@ class JaxSimulation:
                        self._plastic, self._history, self._back, self._discrete,
                        self._filtered, self._rates, self._state_mons, self._weight_mons,
                        diagnose, vector=self.vectorised,
-                       device_check=jax.devices()[0].platform != "cpu")
+                       device_check=jax.devices()[0].platform != "cpu",
+                       record=length * self._per_step + self._width if self._parts else 0)
+
+    @property
+    def _width(self) -> int:
+        """Slots of a step's compacted spike buffer."""
+        return min(self._capacity, self._n_events)
 
     def initial_state(self) -> dict[str, Any]:
         """The state at t = 0 (from the plan's initial values)."""
@@ -1851,28 +1876,48 @@ class JaxSimulation:
         return fn
 
     def _spilled(self, out: dict) -> bool:
-        """Did a step of this chunk hold more spikes than the buffer?"""
+        """Did a step of this chunk hold more spikes than the buffer, or the chunk more
+        than its record?"""
         counts = out["steps"].get("events/n")
-        return bool(counts is not None and self._capacity < self._n_events and counts.size
-                    and int(counts.max()) > self._capacity)
+        if counts is None or not counts.size:
+            return False
+        return (self._capacity < self._n_events and int(counts.max()) > self._capacity
+                ) or self._recorded(out) is None
+
+    def _recorded(self, out: dict) -> np.ndarray | None:
+        """The chunk's spike indices in order, or None when the record overflowed (a step
+        is written intact when it starts at most ``R − width`` into the record)."""
+        total = int(np.minimum(out["steps"]["events/n"], self._capacity).sum())
+        return out["spikes"][:total] if total <= out["spikes"].shape[0] - self._width else None
 
     def _overflowed(self, out: dict, t0: int) -> bool:
-        """After a chunk: did a step hold more spikes than the buffer? Then grow it (or raise)
-        and tell the caller to run the chunk again."""
+        """After a chunk: did a step hold more spikes than the buffer, or the chunk more
+        than its record? Then grow them (or raise) and tell the caller to run the chunk
+        again."""
         if not self._spilled(out):
             return False
         counts = out["steps"]["events/n"]
         peak = int(counts.max())
+        if self._recorded(out) is None:  # no spike is lost: the record grows, silently
+            total = int(np.minimum(counts, self._capacity).sum())
+            self._per_step = max(2 * self._per_step, -(-(total + total // 4) // counts.size))
+        if self._capacity >= self._n_events or peak <= self._capacity:
+            return True
         step = t0 + int(np.argmax(counts > self._capacity))
         if self.on_overflow == "raise":
-            held = out["steps"]["events/idx"][step - t0]
-            per = {p.name: int(np.sum((held >= p.offset) & (held < p.offset + p.n)))
-                   for p in self._parts}
-            worst = max(per, key=per.get)
+            where = ""
+            spikes = self._recorded(out)
+            if spikes is not None:
+                start = int(np.minimum(counts[:step - t0], self._capacity).sum())
+                held = spikes[start:start + self._capacity]
+                per = {p.name: int(np.sum((held >= p.offset) & (held < p.offset + p.n)))
+                       for p in self._parts}
+                worst = max(per, key=per.get)
+                where = (f"; population '{worst}' emitted at least {per[worst]} of the "
+                         f"first {self._capacity}")
             raise SimulationError(
                 f"backend 'jax': {peak} spikes in one step (first at step {step}, "
-                f"t = {step * self.plan.dt:g} s; population '{worst}' emitted at least "
-                f"{per[worst]} of the first {self._capacity}) but the spike buffer holds "
+                f"t = {step * self.plan.dt:g} s{where}) but the spike buffer holds "
                 f"{self._capacity}; pass spike_capacity >= {peak} or on_overflow='grow'.")
         # the count is exact (the compaction counts past the buffer): grow once, to at
         # least double
@@ -1885,9 +1930,8 @@ class JaxSimulation:
         if self._parts:
             # per-population counts and spikes from the compacted indices of every step
             counts = np.minimum(steps["events/n"], self._capacity)
-            idx = steps["events/idx"]
-            sel = np.arange(idx.shape[1])[None, :] < counts[:, None]
-            flat, local = idx[sel].astype(np.int64), np.nonzero(sel)[0]
+            flat = np.asarray(self._recorded(out), np.int64)
+            local = np.repeat(np.arange(length), counts)
             for part in self._parts:
                 mine = (flat >= part.offset) & (flat < part.offset + part.n)
                 rec.add_counts(part.name, np.bincount(local[mine], minlength=length))

@@ -172,10 +172,12 @@ class JaxBatch:
             datas = _pad_trains([s._chunk_data(t0, length) for s in sims])
             new_states, outs, finite, parts = self._chunk(states, datas, length, t0)
             grown = [s._overflowed(o, t0) for s, o in zip(sims, outs)]
-            if any(grown):  # one buffer size for all variants: the largest, then re-run
+            if any(grown):  # one buffer and record size for all variants: the largest,
+                # then re-run
                 cap = max(s._capacity for s in sims)
+                per_step = max(s._per_step for s in sims)
                 for s in sims:
-                    s._capacity = cap
+                    s._capacity, s._per_step = cap, per_step
                 states = [s._fit_history(st) for s, st in zip(sims, states)]
                 continue
             bad = np.flatnonzero(~finite)
