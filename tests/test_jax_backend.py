@@ -144,19 +144,27 @@ def test_spike_compaction_returns_every_spike_in_ascending_order():
 
     from spikeplast.backends.jax._backend import _compact_spikes
 
-    compact = jax.jit(_compact_spikes, static_argnums=1)
+    def visit(acc, i):  # a hash of the sequence of visited entries
+        return (acc * 31 + i) % 1_048_573
+
+    compact = jax.jit(lambda m: _compact_spikes(m, 64, visit, jnp.int32(7)))
     rng = np.random.default_rng(0)
     for trial in range(160):
         # packed words (a whole number of them, or not), or blocks of the mask
         n = (4000, 4001, 8192, 8193, 20_000, 32_768, 32_769, 40_000)[trial % 8]
         mask = rng.random(n) < rng.random() * (0.03 if trial % 2 else 0.5)
         mask[rng.integers(0, 2, 2) * (n - 1)] = trial % 3 == 0  # the first and last neuron
-        idx, count = compact(jnp.asarray(mask), 64)
+        idx, count, seen = compact(jnp.asarray(mask))
         want = np.nonzero(mask)[0]
         k = min(want.size, 64)
         assert int(count) == want.size
         assert np.array_equal(np.asarray(idx)[:k], want[:k])
         assert not np.asarray(idx)[k:].any()
+        # every true entry is visited once, in ascending order, also past the buffer
+        expected = 7
+        for i in want:
+            expected = (expected * 31 + int(i)) % 1_048_573
+        assert int(seen) == expected
 
 
 CACHED_RUN = r"""
