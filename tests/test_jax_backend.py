@@ -148,6 +148,7 @@ def test_spike_compaction_returns_every_spike_in_ascending_order():
         return (acc * 31 + i) % 1_048_573
 
     compact = jax.jit(lambda m: _compact_spikes(m, 64, visit, jnp.int32(7)))
+    into = jax.jit(lambda m, b, s: _compact_spikes(m, 64, into=(b, s)))
     rng = np.random.default_rng(0)
     for trial in range(160):
         # packed words (a whole number of them, or not), or blocks of the mask
@@ -165,6 +166,13 @@ def test_spike_compaction_returns_every_spike_in_ascending_order():
         for i in want:
             expected = (expected * 31 + int(i)) % 1_048_573
         assert int(seen) == expected
+        # written into a longer buffer from a given slot on, the rest of it untouched
+        start = int(rng.integers(0, 100))
+        record, count, _ = into(jnp.asarray(mask), jnp.full(200, -1, jnp.int32), start)
+        record = np.asarray(record)
+        assert int(count) == want.size
+        assert np.array_equal(record[start:start + k], want[:k])
+        assert (np.delete(record, np.arange(start, start + k)) == -1).all()
 
 
 CACHED_RUN = r"""

@@ -388,12 +388,14 @@ def _for(n: Array, body: Callable[[Array, Any], Any], init: Any) -> Any:
 
 
 def _compact_spikes(mask: Array, capacity: int,
-                    visit: Callable[[Any, Array], Any] | None = None, acc: Any = None
-                    ) -> tuple[Array, Array, Any]:
+                    visit: Callable[[Any, Array], Any] | None = None, acc: Any = None,
+                    into: tuple[Array, Array] | None = None) -> tuple[Array, Array, Any]:
     """The indices of the first ``capacity`` true entries of ``mask``, ascending (0 after
     them), the number of true entries, and ``acc`` after ``acc = visit(acc, i)`` for every
     true entry ``i`` in ascending order, inside the loop that finds them (the delivery:
-    one loop pass per spike instead of two).
+    one loop pass per spike instead of two). With ``into = (buffer, start)`` the indices
+    are written into ``buffer`` from ``start`` on (the chunk's spike record) and the
+    buffer is returned in their place.
 
     A loop that takes one spike per pass: with the few spikes per step of a cortical
     network this beats ``lax.top_k`` and ``jnp.nonzero(size=...)`` on CPU, and it needs no
@@ -409,6 +411,12 @@ def _compact_spikes(mask: Array, capacity: int,
     step for ``top_k``, and 5 % faster than packing).
     """
     n = mask.shape[0]
+    buffer, start = into if into is not None else (jnp.zeros(capacity, jnp.int32), 0)
+
+    def put(idx: Array, k: Array, i: Array) -> Array:
+        """Write spike ``i`` at slot ``k`` (dropped past the capacity)."""
+        return idx.at[jnp.where(k < capacity, start + k, idx.shape[0])].set(i, mode="drop")
+
     if n <= 32768:
         words = _pack_bits(mask)
         W = words.shape[0]
@@ -435,7 +443,7 @@ def _compact_spikes(mask: Array, capacity: int,
             s, idx, acc = c  # s: the pass's count, word index and word, as one uint32[3]
             k, j, w = s[0].astype(jnp.int32), s[1].astype(jnp.int32), s[2]
             i = j * 32 + _lowest_bit(w)
-            idx = idx.at[k].set(i, mode="drop")
+            idx = put(idx, k, i)
             if visit is not None:
                 acc = visit(acc, i)
             later = _nothing(idx, acc).astype(jnp.uint32)  # s moves on after the writes
@@ -448,7 +456,7 @@ def _compact_spikes(mask: Array, capacity: int,
         s, idx, acc = jax.lax.while_loop(
             lambda c: c[0][1] < jnp.uint32(W), body,
             (jnp.stack([jnp.uint32(0), first.astype(jnp.uint32), word(first)]),
-             jnp.zeros(capacity, jnp.int32), acc))
+             buffer, acc))
         k = s[0].astype(jnp.int32)
         return idx, k, acc
     size = 1 << int(np.ceil(np.log2(np.sqrt(n))))
@@ -467,7 +475,7 @@ def _compact_spikes(mask: Array, capacity: int,
 
     def step(c: tuple[Array, Array, Array, Any]) -> tuple[Array, Array, Array, Any]:
         k, i, idx, acc = c
-        idx = idx.at[k].set(i, mode="drop")
+        idx = put(idx, k, i)
         if visit is not None:
             acc = visit(acc, i)
         later = _nothing(idx, acc).astype(jnp.int32)  # k and i move on after the writes
@@ -475,7 +483,7 @@ def _compact_spikes(mask: Array, capacity: int,
 
     first = after(jnp.int32(-1))  # not min(block_min): XLA rewrites that as a pass over n
     k, _, idx, acc = jax.lax.while_loop(
-        lambda c: c[1] < n, step, (jnp.int32(0), first, jnp.zeros(capacity, jnp.int32), acc))
+        lambda c: c[1] < n, step, (jnp.int32(0), first, buffer, acc))
     return idx, k, acc
 
 
@@ -934,24 +942,25 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
                 masks.append(mask)
             if cfg.parts:
                 mask = jnp.concatenate(masks) if len(masks) > 1 else masks[0]
+                # the step's spikes follow the chunk's earlier ones in the record
+                pos, held = carry["spikes"]
                 if cfg.vector or cfg.capacity >= cfg.n_events:  # a prefix sum, no loop
                     n_spk = jnp.sum(mask, dtype=jnp.int32)
                     idx = jnp.nonzero(mask, size=min(cfg.capacity, cfg.n_events),
                                       fill_value=0)[0].astype(jnp.int32)
-                else:
-                    if cfg.fanout:  # each spike delivered as soon as it is found
-                        idx, n_spk, buf = _compact_spikes(
-                            mask, cfg.capacity, lambda b, i: deliver_one(b, t, "events", i),
-                            buf)
-                    else:
-                        idx, n_spk, _ = _compact_spikes(mask, cfg.capacity)
-                if cfg.fanout and (cfg.vector or cfg.capacity >= cfg.n_events):
-                    buf = deliver(buf, t, "events", idx, 0, jnp.minimum(n_spk, cfg.capacity))
+                    if cfg.fanout:
+                        buf = deliver(buf, t, "events", idx, 0,
+                                      jnp.minimum(n_spk, cfg.capacity))
+                    # the whole buffer: the next step's spikes overwrite its tail
+                    held = jax.lax.dynamic_update_slice(held, idx, (pos,))
+                else:  # found one by one, written into the record, each delivered at once
+                    held, n_spk, buf = _compact_spikes(
+                        mask, cfg.capacity,
+                        (lambda b, i: deliver_one(b, t, "events", i)) if cfg.fanout else None,
+                        buf, into=(held, pos))
+                    idx = jnp.where(jnp.arange(cfg.capacity) < n_spk,
+                                    jax.lax.dynamic_slice(held, (pos,), (cfg.capacity,)), 0)
                 out["events/n"] = n_spk
-                # the step's spikes follow the chunk's earlier ones in the record (the
-                # whole buffer is written; the next step's spikes overwrite its tail)
-                pos, held = carry["spikes"]
-                held = jax.lax.dynamic_update_slice(held, idx, (pos,))
                 spikes = (pos + jnp.minimum(n_spk, cfg.capacity)
                           + _nothing(held).astype(jnp.int32), held)
                 for part in cfg.parts:
