@@ -8,11 +8,14 @@ Layout:
 * Each spike source (neuron population or input) has a padded adjacency of
   ``F`` (its largest fan-out) entries per neuron: flat target index, delay in
   steps and the position of the synapse's weight. A step touches only the rows
-  of neurons that spiked: spikes are compacted (one vectorised minimum per
-  spike, ``_compact_spikes``) into a buffer of fixed capacity ``K`` and a loop
-  over the actual spike count scatters each row into the ring buffer.
-* If a step has more spikes than ``K``, the chunk is discarded and re-run from
-  its starting state with a larger ``K`` (or, with ``on_overflow="raise"``, a
+  of neurons that spiked: a loop finds the step's spikes one per pass, in
+  ascending order (``_compact_spikes``: from bit-packed words up to 32768
+  sources, else by blocks), writes each into the chunk's spike record and
+  scatters its row into the ring buffer (up to 32768 sources in the same pass).
+* The record holds the chunk's spikes one step after another (at most ``K`` a
+  step), ``R`` in all. If a step has more spikes than ``K``, or the chunk more
+  than ``R − K``, the chunk is discarded and re-run from its starting state with
+  a larger ``K`` or ``R`` (or, for ``K`` with ``on_overflow="raise"``, a
   :class:`~spikeplast.errors.SimulationError`): no spike is ever dropped.
 * Parameters, weights and connectivity are traced arrays; the compiled chunk
   function depends only on the *structure* (sizes, methods, capacities, chunk
