@@ -1333,7 +1333,7 @@ class JaxSimulation:
                 adj[table], fanout[table] = a, a["tgt"].shape[1]
         # the compaction costs per actual spike, not per slot: start with room for 1/64 of
         # the sources spiking in one step (64k neurons: 1024), so that large networks do not
-        # overflow and re-run their first chunk; a slot costs a zero and a copy per step
+        # overflow and re-run their first chunk; a slot costs only room in the record
         self._capacity = min(self._n_events, self.spike_capacity
                              or min(4096, max(64, _pow2(self._n_events // 64))))
         # the chunk's spike record holds this many spikes per step on average (1/256 of
