@@ -49,14 +49,13 @@ def test_spike_buffer_overflow_grows_and_loses_nothing():
     assert np.array_equal(small.spikes["pop"].times, big.spikes["pop"].times)
 
 
-
 def test_spike_record_of_a_busy_chunk_grows_and_loses_nothing():
     """A chunk records its spikes one step after another into a buffer sized for an
     average rate; 64 neurons driven far above threshold fire as soon as refractoriness
     allows (every 1, 2, 3 or 4 steps from step 0, where v first crosses: 33 spikes per
-    step), far past that average. Oracle:
-    the closed form of each neuron's train, every chunk (the last one shorter) included,
-    in a single run and in a sweep (whose variants share one record size)."""
+    step), far past that average. Oracle: the closed form of each neuron's train, every
+    chunk (the last one shorter) included, in a single run and in a sweep (whose variants
+    share one record size)."""
     refs = np.tile([1, 2, 3, 4], 16)
     fast = sp.LIF(name="fast", n=refs.size, tau_m=20 * ms, v_rest=-65 * mV,
                   v_reset=-65 * mV, v_th=-50 * mV, t_ref=refs * 0.1 * ms, drive=10_000 * mV)
@@ -77,6 +76,7 @@ def test_spike_record_of_a_busy_chunk_grows_and_loses_nothing():
     for res, scale in zip(batch, (2, 1)):
         s = res.spikes["fast"]
         closed_form(s.indices, np.round(s.times / res.dt).astype(int), scale=scale)
+
 
 def test_new_parameter_values_reuse_the_compiled_scan():
     sp.simulate(burst_network(), 20 * ms)

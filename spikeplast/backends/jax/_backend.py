@@ -397,11 +397,11 @@ def _compact_spikes(mask: Array, capacity: int,
                     visit: Callable[[Any, Array], Any] | None = None, acc: Any = None,
                     into: tuple[Array, Array] | None = None) -> tuple[Array, Array, Any]:
     """The indices of the first ``capacity`` true entries of ``mask``, ascending (0 after
-    them), the number of true entries, and ``acc`` after ``acc = visit(acc, i)`` for every
-    true entry ``i`` in ascending order, inside the loop that finds them (the delivery:
-    one loop pass per spike instead of two). With ``into = (buffer, start)`` the indices
-    are written into ``buffer`` from ``start`` on (the chunk's spike record) and the
-    buffer is returned in their place.
+    them unless ``into`` is given), the number of true entries, and ``acc`` after
+    ``acc = visit(acc, i)`` for every true entry ``i`` in ascending order, inside the loop
+    that finds them (the delivery: one loop pass per spike instead of two). With
+    ``into = (buffer, start)`` the indices are written into ``buffer`` from ``start`` on
+    (the chunk's spike record) and the buffer is returned in their place.
 
     A loop that takes one spike per pass: with the few spikes per step of a cortical
     network this beats ``lax.top_k`` and ``jnp.nonzero(size=...)`` on CPU, and it needs no
@@ -950,32 +950,27 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
                 mask = jnp.concatenate(masks) if len(masks) > 1 else masks[0]
                 # the step's spikes follow the chunk's earlier ones in the record
                 pos, held = carry["spikes"]
-                if cfg.vector or cfg.capacity >= cfg.n_events:  # a prefix sum, no loop
+                # up to 32768 sources the loop that finds the spikes delivers each in
+                # the pass that finds it; above, the blocks' search makes that pass dearer
+                # than a loop of its own (CUBA 64k: 0.82 against 0.68 s per simulated s)
+                looped = not (cfg.vector or cfg.capacity >= cfg.n_events)
+                fused = looped and cfg.fanout and cfg.n_events <= _PACKED
+                if not looped:  # a prefix sum, no loop
                     n_spk = jnp.sum(mask, dtype=jnp.int32)
                     idx = jnp.nonzero(mask, size=min(cfg.capacity, cfg.n_events),
                                       fill_value=0)[0].astype(jnp.int32)
-                    if cfg.fanout:
-                        buf = deliver(buf, t, "events", idx, 0,
-                                      jnp.minimum(n_spk, cfg.capacity))
                     # the whole buffer: the next step's spikes overwrite its tail
                     held = jax.lax.dynamic_update_slice(held, idx, (pos,))
                 else:  # found one by one and written into the record
-                    # up to 32768 sources each spike is delivered in the pass that finds
-                    # it; above, the blocks' search makes that pass dearer than a loop of
-                    # its own (CUBA 64k: 0.82 against 0.68 s per simulated second)
-                    fused = cfg.fanout and cfg.n_events <= _PACKED
-                    if fused:
-                        held, n_spk, buf = _compact_spikes(
-                            mask, cfg.capacity, lambda b, i: deliver_one(b, t, "events", i),
-                            buf, into=(held, pos))
-                    else:
-                        held, n_spk, _ = _compact_spikes(mask, cfg.capacity,
-                                                         into=(held, pos))
+                    held, n_spk, acc = _compact_spikes(
+                        mask, cfg.capacity,
+                        (lambda b, i: deliver_one(b, t, "events", i)) if fused else None,
+                        buf if fused else None, into=(held, pos))
+                    buf = acc if fused else buf
                     idx = jnp.where(jnp.arange(cfg.capacity) < n_spk,
                                     jax.lax.dynamic_slice(held, (pos,), (cfg.capacity,)), 0)
-                    if cfg.fanout and not fused:
-                        buf = deliver(buf, t, "events", idx, 0,
-                                      jnp.minimum(n_spk, cfg.capacity))
+                if cfg.fanout and not fused:
+                    buf = deliver(buf, t, "events", idx, 0, jnp.minimum(n_spk, cfg.capacity))
                 out["events/n"] = n_spk
                 spikes = (pos + jnp.minimum(n_spk, cfg.capacity)
                           + _nothing(held).astype(jnp.int32), held)
@@ -1937,7 +1932,8 @@ class JaxSimulation:
             return False
         counts = out["steps"]["events/n"]
         peak = int(counts.max())
-        if self._recorded(out) is None:  # no spike is lost: the record grows, silently
+        spikes = self._recorded(out)
+        if spikes is None:  # no spike is lost: the record grows, silently
             total = int(np.minimum(counts, self._capacity).sum())
             self._per_step = max(2 * self._per_step, -(-(total + total // 4) // counts.size))
         if self._capacity >= self._n_events or peak <= self._capacity:
@@ -1945,7 +1941,6 @@ class JaxSimulation:
         step = t0 + int(np.argmax(counts > self._capacity))
         if self.on_overflow == "raise":
             where = ""
-            spikes = self._recorded(out)
             if spikes is not None:
                 start = int(np.minimum(counts[:step - t0], self._capacity).sum())
                 held = spikes[start:start + self._capacity]
