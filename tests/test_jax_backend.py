@@ -238,6 +238,31 @@ def test_the_written_out_threefry_is_jax_threefry():
     assert np.array_equal(np.concatenate([a, b]), want)
 
 
+@pytest.mark.parametrize("x64", [False, True])
+def test_the_steps_where_is_jnp_where(x64):
+    """The step's ``where`` (one ``select``, no nested jit) against ``jnp.where``: the
+    same dtype, weak type, shape and values, for the mixes of arrays and Python scalars
+    the step passes, in float32 and float64 mode."""
+    import jax
+    import jax.numpy as jnp
+
+    from spikeplast.backends.jax._ops import where
+
+    rng = np.random.default_rng(2)
+    with jax.enable_x64(x64):
+        f = jnp.asarray(rng.normal(size=(5, 3)), jnp.float32)
+        i = jnp.asarray(rng.integers(-9, 9, size=(3,)), jnp.int32)
+        u = jnp.asarray(rng.integers(0, 9, size=()), jnp.uint32)
+        c = jnp.asarray(rng.random((5, 3)) < 0.5)
+        cases = [(c, f, 0.0), (c[0], i, 7), (c, f, i), (True, u, 3), (c[:, :1], 2.5, f),
+                 (c[0, 0], i, u), (c, 1, 2), (c[0], 1.5, i)]
+        for cond, x, y in cases:
+            got, want = where(cond, x, y), jnp.where(cond, x, y)
+            assert got.dtype == want.dtype and got.shape == want.shape
+            assert got.weak_type == want.weak_type
+            assert np.array_equal(np.asarray(got), np.asarray(want))
+
+
 def test_live_poisson_spikes_do_not_depend_on_chunks_or_buffer_size():
     """Constant-rate inputs draw the gap to each input's next spike from (source, step,
     input) alone: other chunk lengths and spike capacities give the same spikes."""

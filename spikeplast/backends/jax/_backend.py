@@ -55,6 +55,7 @@ from ...spec import DiscreteSTDP, ResolvedSTDP
 from ...state import SimState, check_snapshot, compacted_sources
 from . import _cache
 from ._neuron import coefficients, integrate
+from ._ops import where
 from ._state import export_state, import_state
 
 __all__ = ["JaxSimulation", "build", "check", "compile_count"]
@@ -78,6 +79,11 @@ class _Pop:
     method: str
     kinds: tuple[str, ...]
     offset: int  # start of this population's ports in the flat input vector
+
+
+def _port_slice(p: _Pop, k: int) -> slice:
+    """Where port ``k`` of population ``p`` lies in the flat input vector."""
+    return slice(p.offset + k * p.n, p.offset + (k + 1) * p.n)
 
 
 @dataclass(frozen=True)
@@ -223,7 +229,7 @@ class _Config:
 def _first_bad(a: Array) -> Array:
     """Index of the first non-finite entry of a float array (flattened), or -1."""
     bad = ~jnp.isfinite(a.reshape(-1))
-    return jnp.where(jnp.any(bad), jnp.argmax(bad), -1).astype(jnp.int32)
+    return where(jnp.any(bad), jnp.argmax(bad), -1).astype(jnp.int32)
 
 
 def _finite(state: Any, out: dict[str, Any], batched: bool = False) -> np.ndarray:
@@ -248,6 +254,8 @@ def _float_leaves(state: Any) -> list[tuple[str, Any]]:
             for var, a in variables.items():
                 if jnp.issubdtype(np.result_type(a), jnp.floating):
                     out.append((f"{group}/{owner}/{var}", a))
+    if "X" in state:  # the ports of every population
+        out.append(("ports/X", state["X"]))
     return out
 
 
@@ -421,7 +429,7 @@ def _compact_spikes(mask: Array, capacity: int,
 
     def put(idx: Array, k: Array, i: Array) -> Array:
         """Write spike ``i`` at slot ``k`` (dropped past the capacity)."""
-        return idx.at[jnp.where(k < capacity, start + k, idx.shape[0])].set(i, mode="drop")
+        return idx.at[where(k < capacity, start + k, idx.shape[0])].set(i, mode="drop")
 
     if n <= _PACKED:
         words = _pack_bits(mask)
@@ -434,13 +442,13 @@ def _compact_spikes(mask: Array, capacity: int,
             """The first nonzero word after word ``j`` (``W`` when there is none): scalar
             work on the summary word of ``j + 1`` and on ``top``."""
             s, b = (j + 1) >> 5, ((j + 1) & 31).astype(jnp.uint32)
-            above = jnp.where(s < S, summary[jnp.minimum(s, S - 1)], jnp.uint32(0)) & ~(
+            above = where(s < S, summary[jnp.minimum(s, S - 1)], jnp.uint32(0)) & ~(
                 (jnp.uint32(1) << b) - jnp.uint32(1))  # its bits from word j + 1 on
             # the summary words after s (a shift by 32 or more gives 0)
             later = top & ~((jnp.uint32(2) << s.astype(jnp.uint32)) - jnp.uint32(1))
-            s = jnp.where(above != 0, s, jnp.where(later != 0, _lowest_bit(later), S))
-            bits = jnp.where(above != 0, above, summary[jnp.minimum(s, S - 1)])
-            return jnp.where(s < S, s * 32 + _lowest_bit(bits), W)
+            s = where(above != 0, s, where(later != 0, _lowest_bit(later), S))
+            bits = where(above != 0, above, summary[jnp.minimum(s, S - 1)])
+            return where(s < S, s * 32 + _lowest_bit(bits), W)
 
         def word(j: Array) -> Array:
             return words[jnp.minimum(j, W - 1)]
@@ -454,9 +462,9 @@ def _compact_spikes(mask: Array, capacity: int,
                 acc = visit(acc, i)
             later = _nothing(idx, acc).astype(jnp.uint32)  # s moves on after the writes
             rest = w & (w - jnp.uint32(1))  # the word without its lowest bit
-            nxt = jnp.where(rest != 0, j, after(j))
+            nxt = where(rest != 0, j, after(j))
             return jnp.stack([(k + 1).astype(jnp.uint32), nxt.astype(jnp.uint32),
-                              jnp.where(rest != 0, rest, word(nxt))]) + later, idx, acc
+                              where(rest != 0, rest, word(nxt))]) + later, idx, acc
 
         first = after(jnp.int32(-1))
         s, idx, acc = jax.lax.while_loop(
@@ -468,7 +476,7 @@ def _compact_spikes(mask: Array, capacity: int,
     size = 1 << int(np.ceil(np.log2(np.sqrt(n))))
     blocks = -(-n // size)
     padded = jnp.concatenate([mask, jnp.zeros(blocks * size - n, bool)])
-    key = jnp.where(padded, jnp.arange(blocks * size, dtype=jnp.int32), n
+    key = where(padded, jnp.arange(blocks * size, dtype=jnp.int32), n
                     ).reshape(blocks, size)
     block_min = jnp.min(key, axis=1)
     block_ids = jnp.arange(blocks, dtype=jnp.int32)
@@ -476,8 +484,8 @@ def _compact_spikes(mask: Array, capacity: int,
     def after(i: Array) -> Array:
         b = i // size
         row = jax.lax.dynamic_index_in_dim(key, b, keepdims=False)
-        return jnp.minimum(jnp.min(jnp.where(row > i, row, n)),
-                           jnp.min(jnp.where(block_ids > b, block_min, n)))
+        return jnp.minimum(jnp.min(where(row > i, row, n)),
+                           jnp.min(where(block_ids > b, block_min, n)))
 
     def step(c: tuple[Array, Array, Array, Any]) -> tuple[Array, Array, Array, Any]:
         k, i, idx, acc = c
@@ -530,8 +538,8 @@ def _gap(key: Array, t: Array, i: Array, p: Array) -> Array:
     p = jnp.clip(jnp.asarray(p, jnp.float32), 0.0, 1.0)
     g = jnp.floor(jnp.log(u) / jnp.log1p(-p)) + 1.0  # p = 1: log(u)/-inf = 0
     never = jnp.int32(2**31 - 1)
-    g = jnp.where(p > 0, jnp.clip(g, 1.0, 2.0**30), 2.0**30).astype(jnp.int32)
-    return jnp.where((p > 0) & (t < never - g), t + g, never)
+    g = where(p > 0, jnp.clip(g, 1.0, 2.0**30), 2.0**30).astype(jnp.int32)
+    return where((p > 0) & (t < never - g), t + g, never)
 
 
 def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
@@ -544,8 +552,7 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
 
     def ports_of(p: _Pop, X: Array) -> dict[str, Array]:
         """Population ``p``'s ports, ``x0``, ``x1``, ..., in the flat input vector."""
-        return {f"x{k}": X[p.offset + k * p.n:p.offset + (k + 1) * p.n]
-                for k in range(len(p.kinds))}
+        return {f"x{k}": X[_port_slice(p, k)] for k in range(len(p.kinds))}
 
     def run_chunk(params: dict, state: dict, data: dict) -> tuple[dict, dict]:
         _COUNTERS["compiles"] += 1  # runs only while tracing
@@ -560,7 +567,7 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
             slots = jnp.arange(idx.shape[0])
             held = slots < jnp.minimum(n_spk, cfg.capacity)
             mine = held & (idx >= part.offset) & (idx < part.offset + part.n)
-            i = jnp.where(mine, idx - part.offset, part.n)  # part.n: dropped
+            i = where(mine, idx - part.offset, part.n)  # part.n: dropped
             prm = params["poisson"][part.name]
             p = prm["p"][0][jnp.minimum(i, part.n - 1)]
             return nxt.at[i].set(_gap(prm["gap_key"], t, i, p), mode="drop")
@@ -577,16 +584,16 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
             held = jnp.arange(idx.shape[0]) < count  # start is 0 for the events
             flat = tgt[idx]
             if D > 1:
-                flat = jnp.where(flat < M, ((t + dly[idx]) % D) * M + flat, sink)
-            flat = jnp.where(held[:, None], flat, sink)
+                flat = where(flat < M, ((t + dly[idx]) % D) * M + flat, sink)
+            flat = where(held[:, None], flat, sink)
             # rows in order, so a sequential scatter (XLA:CPU) adds exactly as the loop
-            return buf.at[flat].add(jnp.where(held[:, None], w[idx], 0))
+            return buf.at[flat].add(where(held[:, None], w[idx], 0))
 
         def deliver_one(b: Array, t: Array, name: str, i: Array) -> Array:
             tgt, dly, w = adj[name]
             flat = tgt[i]
             if D > 1:
-                flat = jnp.where(flat < M, ((t + dly[i]) % D) * M + flat, sink)
+                flat = where(flat < M, ((t + dly[i]) % D) * M + flat, sink)
             return b.at[flat].add(w[i])
 
         def stdp(pl: _Plastic, prm: dict, st: dict, buf: Array, t: Array,
@@ -628,18 +635,18 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
                 """The synapses of rows ``r`` (a row of −1: the sink's)."""
                 sink = prm["dly"].shape[0] - 1
                 syn = table[jnp.maximum(r, 0)]
-                return jnp.where((r >= 0)[..., None], syn, sink) if r.ndim else syn
+                return where((r >= 0)[..., None], syn, sink) if r.ndim else syn
 
             def on_pre(k: Array, c: tuple, pre: tuple, lag: int,
                        rows_of: Array | None = None) -> tuple:
                 b, stv = c
                 syn = synapses(prm["out"], rows(pre, k) if rows_of is None else rows_of)
                 if len(pl.lags) > 1:  # only the synapses with this delay receive it now
-                    syn = jnp.where(prm["dly"][syn] == lag, syn, prm["dly"].shape[0] - 1)
+                    syn = where(prm["dly"][syn] == lag, syn, prm["dly"].shape[0] - 1)
                 ap, am = decay(stv, syn)
                 w = stv["w"][syn]
                 tgt = prm["tgt"][syn]
-                b = b.at[jnp.where(tgt < M, slot + tgt, D * M)].add(w)
+                b = b.at[where(tgt < M, slot + tgt, D * M)].add(w)
                 ap = ap + prm["a_plus"] if pl.pairing == "all_to_all" else \
                     jnp.full_like(ap, prm["a_plus"])
                 f = 1.0 if pl.dependence == "additive" else (w - prm["w_min"]) / span
@@ -662,7 +669,7 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
                 synapse has one source, and a source spikes at most once per step)."""
                 ids, start, count, off = spikes
                 k = jnp.arange(ids.shape[0])
-                return jnp.where(k < count, ids[jnp.minimum(start + k, ids.shape[0] - 1)]
+                return where(k < count, ids[jnp.minimum(start + k, ids.shape[0] - 1)]
                                  - off, -1)
 
             for lag, pre in pres:
@@ -713,7 +720,7 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
                 return shown[f"{inp.source}/{every}"], live
             row = params["patterns"][inp.source]["patterns"][seq[jnp.minimum(
                 u, seq.shape[0] - 1)]]
-            return jnp.where(live, row, 0.0), live
+            return where(live, row, 0.0), live
 
         def presented(t0: Array) -> dict[str, Array]:
             """The pattern rows of every step of the chunk, per pattern source and update
@@ -730,7 +737,7 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
                     seq = prm["sequence"]
                     u = (t0 + jnp.arange(cfg.length, dtype=t0.dtype)) // r.every
                     rows = prm["patterns"][seq[jnp.minimum(u, seq.shape[0] - 1)]]
-                    shown[f"{inp.source}/{r.every}"] = jnp.where(
+                    shown[f"{inp.source}/{r.every}"] = where(
                         (u < seq.shape[0])[:, None], rows, 0.0)
             return shown
 
@@ -795,18 +802,18 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
                         W = W + lr * jnp.outer(y, x)
                     else:  # hebbian storage of the presented pattern, while presenting
                         c = x - rp["rho"]
-                        W = W + jnp.where(live[inp.name], rp["gain"], 0.0) * jnp.outer(c, c)
+                        W = W + where(live[inp.name], rp["gain"], 0.0) * jnp.outer(c, c)
                         if inp.zero_diagonal:
                             W = W - jnp.diag(jnp.diag(W))
                     if inp.normalize:
                         norm = jnp.sqrt(jnp.sum(W * W, axis=1, keepdims=True))
-                        W = jnp.where(norm >= 1e-10, W / jnp.where(norm > 0, norm, 1.0), W)
+                        W = where(norm >= 1e-10, W / where(norm > 0, norm, 1.0), W)
                     dense_[inp.name] = {"W": W}
                 if not r.counts:  # nobody reads the sweep counters
                     return {**st, "y": y, "theta": new_theta}, dense_
                 acc = st["acc"] + jnp.sum(jnp.abs(y - st["y"]))
                 end = (u + 1) % r.sweep == 0  # the last update of a sweep
-                return {"y": y, "theta": new_theta, "acc": jnp.where(end, 0.0, acc).astype(fdt),
+                return {"y": y, "theta": new_theta, "acc": where(end, 0.0, acc).astype(fdt),
                         "sweeps": st["sweeps"] + end.astype(jnp.int32),
                         "converged": (st["converged"] | (end & (acc <= prm["tol"]))
                                       ).astype(jnp.int32)}, dense_
@@ -820,7 +827,7 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
             if cfg.states_batched:  # a batched predicate: a cond would broadcast every
                 # operand (the shared W too) to the batch; select between the two instead
                 new = update((pops, dense))
-                return jax.tree_util.tree_map(lambda a, b: jnp.where(go, a, b),
+                return jax.tree_util.tree_map(lambda a, b: where(go, a, b),
                                               new, (dict(st), dense))
             return jax.lax.cond(go, update, lambda a: (dict(a[0][r.name]), a[1]), (pops, dense))
 
@@ -832,12 +839,12 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
                 start = csr["offsets"][local + cfg.back]
                 count = csr["offsets"][local + cfg.back + 1] - start
                 ids = jax.lax.dynamic_slice(csr["idx"], (start,), (d.n_pre,))
-                ids = jnp.where(jnp.arange(d.n_pre) < count, ids, d.n_pre)
+                ids = where(jnp.arange(d.n_pre) < count, ids, d.n_pre)
             else:
                 q = part_of[d.source]
                 held = jnp.arange(idx.shape[0]) < jnp.minimum(n_spk, cfg.capacity)
                 inside = held & (idx >= q.offset) & (idx < q.offset + q.n)
-                ids = jnp.where(inside, idx - q.offset, d.n_pre)
+                ids = where(inside, idx - q.offset, d.n_pre)
             return jnp.zeros(d.n_pre + 1, fdt).at[ids].set(1.0)[:d.n_pre]
 
         def step(carry: dict, xs: tuple[Array, dict]) -> tuple[dict, dict]:
@@ -905,10 +912,10 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
                                      active)[0]
 
                 old = s["lastspike"]
-                last = jnp.where(((t - old) >= prm["ref_steps"]) & (update(old) > prm["v_th"]),
+                last = where(((t - old) >= prm["ref_steps"]) & (update(old) > prm["v_th"]),
                                  t, old)
                 spiked[p.name] = last == t
-                new_pops[p.name] = {"v": jnp.where(last == t, prm["v_reset"], update(last)),
+                new_pops[p.name] = {"v": where(last == t, prm["v_reset"], update(last)),
                                     "lastspike": last}
             # rate populations: synchronous update from their inputs of this update
             dense = dict(carry["dense"])
@@ -967,7 +974,7 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
                         (lambda b, i: deliver_one(b, t, "events", i)) if fused else None,
                         buf if fused else None, into=(held, pos))
                     buf = acc if fused else buf
-                    idx = jnp.where(jnp.arange(cfg.capacity) < n_spk,
+                    idx = where(jnp.arange(cfg.capacity) < n_spk,
                                     jax.lax.dynamic_slice(held, (pos,), (cfg.capacity,)), 0)
                 if cfg.fanout and not fused:
                     buf = deliver(buf, t, "events", idx, 0, jnp.minimum(n_spk, cfg.capacity))
@@ -1031,7 +1038,7 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
                     current = current + dn["W"] @ x  # W from before this step's update
                 v = prm["leak"] * st["v"] + current
                 spk = v >= prm["threshold"]
-                st["v"] = jnp.where(spk, prm["v_reset"], v)
+                st["v"] = where(spk, prm["v_reset"], v)
                 out[f"discrete/{d.name}"] = spk
                 if d.dense:
                     s_f = spk.astype(fdt)
@@ -1072,16 +1079,13 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
                 key = params["poisson"][part.name]["key"]
                 draws[part.name] = jax.vmap(lambda tt, key=key, n=part.n: jax.random.uniform(
                     jax.random.fold_in(key, tt), (n,), fdt))(steps)
-        # the carry keeps every port in one flat vector (deliveries add to it directly);
-        # the state between chunks keeps them per population
-        X = jnp.concatenate([state["pops"][p.name][f"x{k}"] for p in cfg.pops
-                             for k in range(len(p.kinds))]
-                            + [jnp.zeros(M + 1 - sum(p.n * len(p.kinds) for p in cfg.pops),
-                                         fdt)])
+        # every port is a slice of one flat vector "X", in the carry and between chunks
+        # (deliveries add to it directly; per population, the chunk would begin with a
+        # concatenation and end with a slice per port: five kernels for XLA to compile
+        # in CUBA, about 35 ms)
         carry = {"t": state["t"], "recs": recs, "plastic": state["plastic"],
-                 "dense": state["dense"], "X": X, "gaps": state["gaps"],
-                 "pops": {k: {f: a for f, a in v.items() if f[0] != "x" or k not in pop_of}
-                          for k, v in state["pops"].items()}}
+                 "dense": state["dense"], "X": state["X"], "gaps": state["gaps"],
+                 "pops": state["pops"]}
         if cfg.history:
             carry["hist"] = state["hist"]
         if D > 1:
@@ -1091,9 +1095,7 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
         carry, out = jax.lax.scan(step, carry, (jnp.arange(cfg.length, dtype=jnp.int32),
                                                 presented(state["t"])))
         new_state = {"t": carry["t"], "plastic": carry["plastic"], "dense": carry["dense"],
-                     "gaps": carry["gaps"],
-                     "pops": {k: {**v, **ports_of(pop_of[k], carry["X"])} if k in pop_of
-                              else v for k, v in carry["pops"].items()}}
+                     "gaps": carry["gaps"], "pops": carry["pops"], "X": carry["X"]}
         if cfg.history:
             new_state["hist"] = carry["hist"]
         if D > 1:
@@ -1141,7 +1143,8 @@ def _jitted(cfg: _Config, batched: str | _Sweep | None = None) -> Callable[..., 
     if batched == "states":
         # the step counter is shared: conditions on it (recording steps, update periods)
         # stay branches instead of becoming selects that copy every buffer every step
-        axes: dict[str, Any] = {"t": None, "pops": 0, "plastic": 0, "dense": 0, "gaps": 0}
+        axes: dict[str, Any] = {"t": None, "pops": 0, "plastic": 0, "dense": 0, "gaps": 0,
+                                "X": 0}
         if cfg.history:
             axes["hist"] = 0
         if cfg.delay_slots > 1:
@@ -1672,16 +1675,17 @@ class JaxSimulation:
     def initial_state(self) -> dict[str, Any]:
         """The state at t = 0 (from the plan's initial values)."""
         fdt = self._fdt
-        pops = {}
-        for p in self.plan.neurons():
-            s = {"v": np.asarray(p.init["v"], fdt),
-                 "lastspike": -p.ref_steps.astype(np.int32) - 1}
-            for k, q in enumerate(p.ports):
-                s[f"x{k}"] = np.asarray(p.init[q.name], fdt)
-            pops[p.name] = s
+        pops = {p.name: {"v": np.asarray(p.init["v"], fdt),
+                         "lastspike": -p.ref_steps.astype(np.int32) - 1}
+                for p in self.plan.neurons()}
         pops.update({k: {f: a.copy() for f, a in v.items()}
                      for k, v in self._discrete_state.items()})
-        state: dict[str, Any] = {"t": np.int32(0), "pops": pops,
+        X = np.zeros(self._M + 1, fdt)  # every port; then discrete layers' inputs, the sink
+        for p in self.plan.neurons():
+            for q in p.ports:
+                o = self._port_offset[p.name, q.name]
+                X[o:o + p.n] = p.init[q.name]
+        state: dict[str, Any] = {"t": np.int32(0), "pops": pops, "X": X,
                                  "dense": {k: {f: a.copy() for f, a in v.items()}
                                            for k, v in self._dense_state.items()},
                                  "plastic": {k: {f: a.copy() for f, a in v.items()}
@@ -1783,13 +1787,17 @@ class JaxSimulation:
             states = jax.tree_util.tree_map(
                 lambda a: np.broadcast_to(np.asarray(a), (B, *np.shape(a))).copy(), base)
             states["t"] = base["t"]  # one step counter for all copies
+            ports = self._port_slices()
             for pop, variables in initial.items():
                 for var, a in variables.items():
-                    want = states["pops"][pop][var].shape
-                    if np.shape(a) != want:
+                    if (pop, var) in ports:
+                        target = states["X"][:, ports[pop, var]]
+                    else:
+                        target = states["pops"][pop][var]
+                    if np.shape(a) != target.shape:
                         raise SpecError(f"run_states(): initial '{pop}.{var}' has shape "
-                                        f"{np.shape(a)}; it must be {want}.")
-                    states["pops"][pop][var] = np.asarray(a, self._fdt)
+                                        f"{np.shape(a)}; it must be {target.shape}.")
+                    target[...] = np.asarray(a, self._fdt)
             parts: dict[str, list[np.ndarray]] = {m.name: [] for m in self._state_mons}
             done = 0
             while done < n_steps:
@@ -1818,9 +1826,18 @@ class JaxSimulation:
                         first, done + length, m.every))])
                 states = new_states
                 done += length
+            end = {pop: dict(v) for pop, v in states["pops"].items()}
+            for (pop, var), cols in ports.items():
+                end[pop][var] = np.asarray(states["X"])[:, cols]
             return ({m: {v: np.concatenate(parts[m], axis=1)[:, :, k, :]
                          for k, v in enumerate(self.plan.state_monitors[m].variables)}
-                     for m in parts}, states["pops"])
+                     for m in parts}, end)
+
+    def _port_slices(self) -> dict[tuple[str, str], slice]:
+        """Where each spiking population's ports ``x0``, ``x1``... lie in the state's flat
+        port vector ``X``."""
+        return {(p.name, f"x{k}"): _port_slice(p, k)
+                for p in self._pops for k in range(len(p.kinds))}
 
     def _run(self, n_steps: int, state: dict[str, Any] | None,
              progress: Callable[[int, int], None] | None) -> tuple[dict[str, Any], Recording]:

@@ -16,6 +16,8 @@ from typing import Any
 import jax.numpy as jnp
 import numpy as np
 
+from ._ops import where
+
 Array = Any
 __all__ = ["coefficients", "integrate"]
 
@@ -87,4 +89,4 @@ def integrate(method: str, kinds: tuple[str, ...], p: dict[str, Array], c: dict[
         ba = a / b
         v_new = -ba + (ba + v) * jnp.exp(b * dt)
     xs_new = [x * c[f"decay_{k}"] for k, x in enumerate(xs)]
-    return jnp.where(active, v_new, v), xs_new
+    return where(active, v_new, v), xs_new

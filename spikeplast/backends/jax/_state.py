@@ -22,11 +22,13 @@ def export_state(sim: JaxSimulation, state: dict[str, Any]) -> SimState:
     s = jax.device_get(state)
     t = int(s["t"])
     out: dict[str, np.ndarray] = {}
+    X = np.asarray(s["X"])  # every port, at the offsets of sim._port_offset
     for p in plan.neurons():
         st = s["pops"][p.name]
         out[f"{p.name}/v"] = np.asarray(st["v"])
-        for k, q in enumerate(p.ports):
-            out[f"{p.name}/{q.name}"] = np.asarray(st[f"x{k}"])
+        for q in p.ports:
+            o = sim._port_offset[p.name, q.name]
+            out[f"{p.name}/{q.name}"] = X[o:o + p.n].copy()
         last = np.asarray(st["lastspike"]).astype(np.int64)
         out[f"{p.name}/lastspike"] = np.where(last < 0, NEVER, last)  # before the run: never
     for r in plan.rate():
@@ -93,8 +95,9 @@ def import_state(sim: JaxSimulation, snap: SimState) -> dict[str, Any]:
     for p in plan.neurons():
         st = state["pops"][p.name]
         st["v"] = get(f"{p.name}/v", (p.n,))
-        for k, q in enumerate(p.ports):
-            st[f"x{k}"] = get(f"{p.name}/{q.name}", (p.n,))
+        for q in p.ports:
+            o = sim._port_offset[p.name, q.name]
+            state["X"][o:o + p.n] = get(f"{p.name}/{q.name}", (p.n,))
         last = get(f"{p.name}/lastspike", (p.n,), np.int64)
         st["lastspike"] = np.maximum(last, NEVER).astype(np.int32)
     for r in plan.rate():
