@@ -1173,12 +1173,21 @@ def _executable(cfg: _Config, args: tuple[Any, ...], batched: str | _Sweep | Non
     and, for sharded batches, shardings), and the seconds spent compiling it now (0.0 when
     it was cached in this process). With ``disk``, a directory, executables are also kept
     there for later single-device processes (``_cache``); loading one counts as compiling."""
+    return _compile_lowered(*_start_executable(cfg, args, batched, disk))
+
+
+def _start_executable(cfg: _Config, args: tuple[Any, ...], batched: str | _Sweep | None = None,
+                      disk: Path | None = None) -> tuple[Any, Any, Path | None, float]:
+    """The first half of :func:`_executable`, which holds the GIL: the cache lookups and,
+    when neither cache has the executable, tracing and lowering (in Python). Returns what
+    :func:`_compile_lowered` finishes with: the key, the executable (cached) or the lowered
+    computation, the disk entry and the seconds spent so far."""
     leaves, tree = jax.tree_util.tree_flatten(args)
     signature = tuple((np.shape(x), np.result_type(x).str, _named(x)) for x in leaves)
     key = (cfg, batched, tree, signature)
     if key in _EXECUTABLES:
         _EXECUTABLES.move_to_end(key)
-        return _EXECUTABLES[key], 0.0
+        return key, _EXECUTABLES[key], None, 0.0
     tic = time.perf_counter()
     path = None
     # a deserialised executable is loaded onto every local device, so the disk cache
@@ -1187,10 +1196,23 @@ def _executable(cfg: _Config, args: tuple[Any, ...], batched: str | _Sweep | Non
         path = _cache.entry(disk, cfg, batched, str(tree), signature)
     compiled = _cache.load(path) if path is not None else None
     if compiled is None:
-        compiled = _jitted(cfg, batched).lower(*args).compile()
+        compiled = _jitted(cfg, batched).lower(*args)
+    else:
+        path = None  # nothing to store
+    return key, compiled, path, time.perf_counter() - tic
+
+
+def _compile_lowered(key: Any, compiled: Any, path: Path | None, seconds: float
+                     ) -> tuple[Any, float]:
+    """The second half of :func:`_executable`: XLA's compile of a lowered computation
+    (which lets go of the GIL, so that another thread can run Python meanwhile), kept in
+    this process and, with ``path``, on disk."""
+    if isinstance(compiled, jax.stages.Lowered):
+        tic = time.perf_counter()
+        compiled = compiled.compile()
         if path is not None:
             _cache.store(path, compiled)
-    seconds = time.perf_counter() - tic
+        seconds += time.perf_counter() - tic
     _EXECUTABLES[key] = compiled
     if len(_EXECUTABLES) > 64:
         _EXECUTABLES.popitem(last=False)
