@@ -25,11 +25,11 @@ def export_state(sim: JaxSimulation, state: dict[str, Any]) -> SimState:
     X = np.asarray(s["X"])  # every port, at the offsets of sim._port_offset
     for p in plan.neurons():
         st = s["pops"][p.name]
-        out[f"{p.name}/v"] = np.asarray(st["v"])
+        out[f"{p.name}/v"] = sim._neuron_order(p.name, np.asarray(st["v"]))
         for q in p.ports:
             o = sim._port_offset[p.name, q.name]
-            out[f"{p.name}/{q.name}"] = X[o:o + p.n].copy()
-        last = np.asarray(st["lastspike"]).astype(np.int64)
+            out[f"{p.name}/{q.name}"] = sim._neuron_order(p.name, X[o:o + p.n].copy())
+        last = sim._neuron_order(p.name, np.asarray(st["lastspike"])).astype(np.int64)
         out[f"{p.name}/lastspike"] = np.where(last < 0, NEVER, last)  # before the run: never
     for r in plan.rate():
         for v in ("y", "theta", "acc", "sweeps", "converged"):
@@ -61,7 +61,7 @@ def export_state(sim: JaxSimulation, state: dict[str, Any]) -> SimState:
         ahead = slots[(t + np.arange(D)) % D]  # [k] arrives at step t + k
         for (pop, port), o in sim._port_offset.items():
             n = plan.populations[pop].n
-            out[f"{pop}/{port}/pending"] = ahead[:, o:o + n]
+            out[f"{pop}/{port}/pending"] = sim._neuron_order(pop, ahead[:, o:o + n])
     if sim._history:
         H = sim._history
         lags = np.arange(1, min(H - 1, t) + 1)  # steps t − lag still to be read
@@ -94,12 +94,12 @@ def import_state(sim: JaxSimulation, snap: SimState) -> dict[str, Any]:
     state["t"] = np.int32(t)
     for p in plan.neurons():
         st = state["pops"][p.name]
-        st["v"] = get(f"{p.name}/v", (p.n,))
+        st["v"] = sim._stored(p.name, get(f"{p.name}/v", (p.n,)))
         for q in p.ports:
             o = sim._port_offset[p.name, q.name]
-            state["X"][o:o + p.n] = get(f"{p.name}/{q.name}", (p.n,))
+            state["X"][o:o + p.n] = sim._stored(p.name, get(f"{p.name}/{q.name}", (p.n,)))
         last = get(f"{p.name}/lastspike", (p.n,), np.int64)
-        st["lastspike"] = np.maximum(last, NEVER).astype(np.int32)
+        st["lastspike"] = sim._stored(p.name, np.maximum(last, NEVER).astype(np.int32))
     for r in plan.rate():
         st = state["pops"][r.name]
         for v in ("y", "theta"):
@@ -139,7 +139,8 @@ def import_state(sim: JaxSimulation, snap: SimState) -> dict[str, Any]:
         slots = np.zeros((D, M), fdt)
         for (pop, port), o in sim._port_offset.items():
             n = plan.populations[pop].n
-            slots[(t + np.arange(D)) % D, o:o + n] = get(f"{pop}/{port}/pending", (D, n))
+            slots[(t + np.arange(D)) % D, o:o + n] = sim._stored(
+                pop, get(f"{pop}/{port}/pending", (D, n)))
         state["buf"] = np.concatenate([slots.reshape(-1), np.zeros(1, fdt)])
     if sim._history:
         H, cap = sim._history, sim._capacity
