@@ -14,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import zlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, Union
@@ -667,11 +667,13 @@ def _schedule(net: Network, pops: Mapping[str, SourcePlan],
 
 
 def lower_variants(nets: Sequence[Network], *, n_steps: int | None = None,
-                   freeze_inputs: bool = False) -> list[Plan]:
-    """:func:`lower` each network of a sweep; a projection's connectivity is drawn once
-    for all variants with the same seed, rule and sizes (the same draw each would make)."""
+                   freeze_inputs: bool = False) -> Iterator[Plan]:
+    """:func:`lower` each network of a sweep, one at a time as they are taken (a sweep
+    starts compiling the first while it lowers the others); a projection's connectivity
+    is drawn once for all variants with the same seed, rule and sizes (the same draw each
+    would make)."""
     drawn: dict[Any, tuple[np.ndarray, np.ndarray]] = {}
-    return [_lower(net, n_steps, freeze_inputs, drawn) for net in nets]
+    return (_lower(net, n_steps, freeze_inputs, drawn) for net in nets)
 
 
 def lower(net: Network, *, n_steps: int | None = None, freeze_inputs: bool = False) -> Plan:

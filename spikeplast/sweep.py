@@ -101,13 +101,18 @@ def sweep(net: Network, params: Mapping[str, Sequence[Any]], duration: Any, *,
     module = get_backend("jax")
     n_steps = n_steps_for(duration, net.dt)
     tic = time.perf_counter()
-    plans = lower_variants(nets, n_steps=n_steps, freeze_inputs=freeze_inputs)
-    for plan in plans:
-        module.check(plan, options)
+    lowered = lower_variants(nets, n_steps=n_steps, freeze_inputs=freeze_inputs)
+    plans = [next(lowered)]
+    module.check(plans[0], options)
     from .backends.jax._batch import JaxBatch, compile_ahead
 
     sims = [module.build(plans[0], **options)]
-    ahead = compile_ahead(sims[0], n_steps, shard=shard)  # while the variants are built
+    # XLA compiles the first variant's executable while the others are lowered, checked
+    # (variants differ in values only, so they check as the first) and built
+    ahead = compile_ahead(sims[0], n_steps, shard=shard)
+    for plan in lowered:
+        module.check(plan, options)
+        plans.append(plan)
     sims += [sims[0].variant(plan) for plan in plans[1:]]
     batch = JaxBatch(sims, shard=shard, ahead=ahead)
     recordings = batch.run(n_steps, progress=progress)

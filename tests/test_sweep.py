@@ -96,7 +96,7 @@ def test_variants_share_equal_connectivity_and_only_that():
         q, connectivity=sp.FixedInDegree(k=40)) for q in base.projections))
     nets = variants(base, {"exc_exc.weight": [1.4 * sp.mV, 1.9 * sp.mV, 1.4 * sp.mV],
                            "seed": [0, 0, 3]})
-    plans = lower_variants(nets)
+    plans = list(lower_variants(nets))
     alone = [sp.lower(n) for n in nets]
     first = sp.build(plans[0])
     sims = [first, first.variant(plans[1]), first.variant(plans[2])]
