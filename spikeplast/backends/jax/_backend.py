@@ -507,7 +507,7 @@ def _compact_spikes(mask: Array, capacity: int,
     blocks = -(-n // size)
     padded = jnp.concatenate([mask, jnp.zeros(blocks * size - n, bool)])
     key = where(padded, jnp.arange(blocks * size, dtype=jnp.int32), n
-                    ).reshape(blocks, size)
+                ).reshape(blocks, size)
     block_min = jnp.min(key, axis=1)
     block_ids = jnp.arange(blocks, dtype=jnp.int32)
 
@@ -700,7 +700,7 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
                 ids, start, count, off = spikes
                 k = jnp.arange(ids.shape[0])
                 return where(k < count, ids[jnp.minimum(start + k, ids.shape[0] - 1)]
-                                 - off, -1)
+                             - off, -1)
 
             for lag, pre in pres:
                 if cfg.vector and not pl.source_is_train:
@@ -943,7 +943,7 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
 
                 old = s["lastspike"]
                 last = where(((t - old) >= prm["ref_steps"]) & (update(old) > prm["v_th"]),
-                                 t, old)
+                             t, old)
                 spiked[p.name] = last == t
                 new_pops[p.name] = {"v": where(last == t, prm["v_reset"], update(last)),
                                     "lastspike": last}
@@ -1017,7 +1017,7 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
                         buf if fused else None, into=(held, pos), words=words)
                     buf = acc if fused else buf
                     idx = where(jnp.arange(cfg.capacity) < n_spk,
-                                    jax.lax.dynamic_slice(held, (pos,), (cfg.capacity,)), 0)
+                                jax.lax.dynamic_slice(held, (pos,), (cfg.capacity,)), 0)
                 if cfg.fanout and not fused:
                     buf = deliver(buf, t, "events", idx, 0, jnp.minimum(n_spk, cfg.capacity))
                 out["events/n"] = n_spk
