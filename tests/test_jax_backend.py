@@ -465,6 +465,18 @@ def test_interleaved_populations_give_the_results_of_neuron_order(delay_ms):
     assert_same_state(more["loop"].final_state, more["vector"].final_state)
 
 
+def test_interleaved_positions_invert_the_storage_order():
+    """Position ``b W + j`` holds neuron ``32 j + b``; ``_positions`` says where each neuron
+    is stored. Oracles: the definition, element by element, and numpy's argsort."""
+    from spikeplast.backends.jax._backend import _interleaved, _positions
+
+    for n in (32, 64, 96, 3200):
+        W = n // 32
+        order = _interleaved(n)
+        assert all(order[b * W + j] == 32 * j + b for b in range(32) for j in range(W))
+        assert np.array_equal(_positions(n), np.argsort(order))
+
+
 def test_a_fault_in_an_interleaved_population_names_the_neuron():
     """Neuron 37 of a 64-neuron population (stored at position 11 when interleaved)
     receives two synapses of 3e38 V: the report names neuron 37."""

@@ -105,6 +105,13 @@ def _interleaved(n: int) -> np.ndarray:
     return (32 * (at % W) + at // W).astype(np.int32)
 
 
+def _positions(n: int) -> np.ndarray:
+    """Where each neuron of an interleaved population of ``n`` neurons is stored (the
+    inverse of :func:`_interleaved`): neuron ``32 j + b`` at ``b W + j``."""
+    i = np.arange(n)
+    return ((i % 32) * (n // 32) + i // 32).astype(np.int32)
+
+
 def _pack_interleaved(mask: Array) -> Array:
     """:func:`_pack_bits` of the neuron-ordered mask of an interleaved population, from
     its mask in storage order."""
@@ -998,7 +1005,7 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
                 if not looped:  # a prefix sum, no loop
                     if interleaved:  # neuron order
                         mask = jnp.concatenate([
-                            m[np.argsort(_interleaved(part.n))] if part.interleaved else m
+                            m[_positions(part.n)] if part.interleaved else m
                             for part, m in zip(cfg.parts, masks)])
                     n_spk = jnp.sum(mask, dtype=jnp.int32)
                     idx = jnp.nonzero(mask, size=min(cfg.capacity, cfg.n_events),
@@ -1928,12 +1935,12 @@ class JaxSimulation:
         order = self._order.get(pop)
         if order is None or np.ndim(a) == 0 or np.shape(a)[-1] != order.size:
             return a
-        return np.asarray(a)[..., np.argsort(order)]
+        return np.asarray(a)[..., _positions(order.size)]
 
     def _position(self, pop: str, j: np.ndarray) -> np.ndarray:
         """Where neurons ``j`` of ``pop`` are stored."""
         order = self._order.get(pop)
-        return j if order is None else np.argsort(order)[j]
+        return j if order is None else _positions(order.size)[j]
 
     def _neuron(self, pop: str, at: np.ndarray) -> np.ndarray:
         """The neurons of ``pop`` stored at positions ``at``."""
