@@ -489,3 +489,47 @@ def test_a_fault_in_an_interleaved_population_names_the_neuron():
         monitors=(sp.SpikeMonitor(population="post"),))
     with pytest.raises(sp.SimulationError, match="population 'post', variable 'ge', neuron 37"):
         sp.simulate(net, 10 * ms, compile_cache=False)
+
+
+def test_a_spike_adds_exactly_its_synapses_weights_and_padding_adds_nothing():
+    """The delivery tables are padded to a bucketed width; the padding adds the zero
+    weight to inputs spread over the row (not all to one sink address). Oracle: the plan's
+    synapses. One step after 8 of 32 LIF drivers and 10 of 40 spike-train sources fire
+    (random weights, float64), each cell's port holds exactly the sum of the weights of
+    its synapses from them, added in source order, and a cell with none holds exactly 0."""
+    from spikeplast.backends.jax import build
+    from spikeplast.lowering import lower
+
+    fired = np.arange(0, 32, 4)  # drivers start above threshold and spike in step 0
+    drivers = sp.LIF(name="drivers", n=32, tau_m=10 * ms, v_rest=-65 * mV, v_reset=-65 * mV,
+                     v_th=-50 * mV, t_ref=5 * ms,
+                     init={"v": np.where(np.isin(np.arange(32), fired), -40.0, -65.0) * mV})
+    kick = sp.SpikeTrainInput(name="kick", n=40, indices=np.arange(0, 40, 4),
+                              times=np.zeros(10) * ms)
+    ports = (sp.CurrentPort(name="ge", tau=5 * ms), sp.CurrentPort(name="gi", tau=10 * ms))
+    cells = sp.LIF(name="cells", n=96, tau_m=20 * ms, v_rest=-65 * mV, v_reset=-65 * mV,
+                   v_th=1000 * mV, t_ref=2 * ms, ports=ports)
+    net = sp.Network(
+        seed=3, populations=(drivers, kick, cells),
+        projections=(
+            sp.Projection(name="d", source="drivers", target="cells", port="ge",
+                          connectivity=sp.FixedProbability(p=0.2),
+                          weight=sp.Uniform(0.1 * mV, 1.0 * mV)),
+            sp.Projection(name="k", source="kick", target="cells", port="gi",
+                          connectivity=sp.FixedProbability(p=0.15),
+                          weight=sp.Uniform(-1.0 * mV, -0.1 * mV))),
+        monitors=(sp.StateMonitor(population="cells", variables=("ge", "gi")),))
+    sim = build(lower(net), dtype="float64")
+    tables = sim._params["adj"]
+    assert all(np.any(a["wix"] == a["wix"].max()) for a in tables.values())  # padded
+    res = sp.simulate(net, 2 * ms, dtype="float64")
+    for name, port, sources in (("d", "ge", fired), ("k", "gi", np.arange(0, 40, 4))):
+        q = sim.plan.projections[name]
+        expected = np.zeros(96)
+        on = np.isin(q.i, sources)
+        order = np.argsort(q.i[on], kind="stable")  # delivered source by source
+        np.add.at(expected, q.j[on][order], q.w[on][order])
+        trace = res.states["cells"][port]
+        first = np.flatnonzero(np.any(trace != 0, axis=1))[0]  # the step after delivery
+        assert np.count_nonzero(expected) > 20 and np.any(expected == 0)
+        assert np.array_equal(trace[first], expected)
