@@ -420,6 +420,21 @@ def _interleaving_net(delay_ms: float) -> sp.Network:
                                   indices=[0, 1, 31, 32, 33, 70, 95])))
 
 
+def _assert_same_run(net: sp.Network, a: sp.Results, b: sp.Results) -> None:
+    """Two runs of ``_interleaving_net`` alike bit for bit: both populations' spikes, the
+    state monitor's ``v`` and ``ge`` traces and the end state."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from test_checkpoint import assert_same_state
+
+    for pop in ("inputs", "cells"):
+        assert np.array_equal(a.spikes[pop].indices, b.spikes[pop].indices)
+        assert np.array_equal(a.spikes[pop].times, b.spikes[pop].times)
+    mon = next(m.name for m in net.monitors if isinstance(m, sp.StateMonitor))
+    for var in ("v", "ge"):
+        assert np.array_equal(a.states[mon][var], b.states[mon][var])
+    assert_same_state(a.final_state, b.final_state)
+
+
 @pytest.mark.parametrize("delay_ms", [0.0, 1.5])
 def test_interleaved_populations_give_the_results_of_neuron_order(delay_ms):
     """Where the loop finds spikes from packed words, a population of a multiple of 32
@@ -449,14 +464,10 @@ def test_interleaved_populations_give_the_results_of_neuron_order(delay_ms):
     # a buffer as large as the sources: found by a prefix sum over masks gathered back
     whole = sp.simulate(net, 60 * ms, dtype="float64", delivery="loop", spike_capacity=160)
     assert len(a.spikes["cells"]) > 30
+    _assert_same_run(net, a, b)
     for pop in ("inputs", "cells"):
-        for x in (a, whole):
-            assert np.array_equal(x.spikes[pop].indices, b.spikes[pop].indices)
-            assert np.array_equal(x.spikes[pop].times, b.spikes[pop].times)
-    mon = next(m.name for m in net.monitors if isinstance(m, sp.StateMonitor))
-    for var in ("v", "ge"):
-        assert np.array_equal(a.states[mon][var], b.states[mon][var])
-    assert_same_state(a.final_state, b.final_state)
+        assert np.array_equal(whole.spikes[pop].indices, b.spikes[pop].indices)
+        assert np.array_equal(whole.spikes[pop].times, b.spikes[pop].times)
     # a snapshot taken from the interleaved run continues in the neuron-ordered one
     more = {d: sp.simulate(net, 20 * ms, dtype="float64", delivery=d,
                            initial_state=runs["loop"].final_state) for d in sims}
@@ -533,3 +544,31 @@ def test_a_spike_adds_exactly_its_synapses_weights_and_padding_adds_nothing():
         first = np.flatnonzero(np.any(trace != 0, axis=1))[0]  # the step after delivery
         assert np.count_nonzero(expected) > 20 and np.any(expected == 0)
         assert np.array_equal(trace[first], expected)
+
+
+@pytest.mark.parametrize("delay_ms", [0.0, 1.5])
+def test_a_step_cut_into_conditionals_gives_the_results_of_one_piece(delay_ms, monkeypatch):
+    """On the CPU a step of spiking groups runs as conditionals (the groups' update and
+    the ports' decay; the compaction and delivery) so that XLA runs each piece's kernels
+    in sequence. Oracle: the same step written in one piece (``grouped=False``, as every
+    step with rate or discrete layers runs), float64, with and without delays and with a
+    spike buffer small enough to grow: bit for bit the same spikes, traces and end
+    state."""
+    from spikeplast.backends.jax import _backend
+
+    net = _interleaving_net(delay_ms)
+    run = lambda: sp.simulate(net, 40 * ms, dtype="float64", spike_capacity=2)  # noqa: E731
+    grouped = run()
+    config = _backend.JaxSimulation._config
+    seen = []
+
+    def one_piece(self, length, diagnose=False):
+        cfg = config(self, length, diagnose)
+        seen.append(cfg.grouped)
+        return dataclasses.replace(cfg, grouped=False)
+
+    monkeypatch.setattr(_backend.JaxSimulation, "_config", one_piece)
+    whole = run()
+    assert seen and all(seen)  # the default on the CPU was grouped
+    assert len(grouped.spikes["cells"]) > 30
+    _assert_same_run(net, grouped, whole)

@@ -259,6 +259,9 @@ class _Config:
     device_check: bool = False
     # R: spike indices the chunk's record holds, the steps' spikes one after another
     record: int = 0
+    # the step's work in conditionals of at most 8 kernels each (XLA:CPU, spiking groups
+    # only): see _grouped
+    grouped: bool = False
 
 
 def _first_bad(a: Array) -> Array:
@@ -579,6 +582,23 @@ def _gap(key: Array, t: Array, i: Array, p: Array) -> Array:
     return where((p > 0) & (t < never - g), t + g, never)
 
 
+def _grouped(cfg: _Config, go: Array, fn: Callable[[Any], Any], args: Any,
+             skip: Callable[[Any], Any] = lambda a: a) -> Any:
+    """``fn(args)``; with ``cfg.grouped`` inside a conditional on ``go`` (always true).
+
+    XLA:CPU runs the kernels of a step in order, one after another, only where the step
+    has at most 8 of them (or each waits for the one before); with more it runs them as a
+    dataflow graph, handing ready kernels to its thread pool: an allocation and a
+    hand-off per step, and, with sweep variants running on every core, threads waiting
+    on each other. A conditional counts as one kernel, and its branch runs as a sequence
+    of its own, so a step of spiking groups is cut into a few conditionals (the groups'
+    update; the spikes' compaction and delivery) of at most 8 kernels each. The other
+    branch, ``skip`` (never taken), returns the values unchanged."""
+    if not cfg.grouped:
+        return fn(args)
+    return jax.lax.cond(go, fn, skip, args)
+
+
 def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
     """The jit-compiled function that advances the state by ``cfg.length`` steps."""
     fdt = jnp.float32 if cfg.dtype == "float32" else jnp.float64
@@ -597,6 +617,9 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
         coef, decay = params["coef"], params["decay"]  # computed on the host (_neuron)
         adj = {name: (a["tgt"], a.get("dly"), params["weights"][a["wix"]])
                for name, a in params["adj"].items()}
+        # true, and unknown to XLA (a parameter): the predicate of _grouped's conditionals,
+        # computed once per chunk (the loop does not change it)
+        go = jnp.asarray(dt) > 0
 
         def next_spikes(part: _Part, nxt: Array, idx: Array, n_spk: Array, t: Array) -> Array:
             """The next spike step of each input of a constant-rate Poisson source that
@@ -934,39 +957,54 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
             # lastspike first (from the old v, ports and lastspike); v from the new
             # lastspike (a neuron that spiked now has lastspike = t; one that did not has
             # the old value, so its refractoriness is unchanged); the spikes from the new
-            # lastspike; the ports' decay (below) after every v.
-            new_pops, spiked = {}, {}
+            # lastspike; the ports' decay (decayed) after every v. Grouped, the groups'
+            # update and the decay are one conditional, the spikes' compaction and
+            # delivery another (_grouped).
             gaps = dict(carry["gaps"])
-            for p in cfg.pops:
-                s = pops[p.name]
-                prm = params["pops"][p.name]
-                xs = [s[f"x{k}"] for k in range(len(p.kinds))]
 
-                def update(last: Array, p: _Pop = p, s: dict = s, prm: dict = prm,
-                           xs: list = xs) -> Array:
-                    active = (t - last) >= prm["ref_steps"]
-                    return integrate(p.method, p.kinds, prm, coef[p.name], dt, s["v"], xs,
-                                     active)[0]
+            def groups(args: tuple[dict, Array]) -> tuple[dict, Array]:
+                """Every group's new v and lastspike and, grouped, the decayed ports."""
+                lif, X = args
+                new = {}
+                for p in cfg.pops:
+                    s = {**lif[p.name], **ports_of(p, X)}
+                    prm = params["pops"][p.name]
+                    xs = [s[f"x{k}"] for k in range(len(p.kinds))]
 
-                old = s["lastspike"]
-                last = where(((t - old) >= prm["ref_steps"]) & (update(old) > prm["v_th"]),
-                             t, old)
-                spiked[p.name] = last == t
-                new_pops[p.name] = {"v": where(last == t, prm["v_reset"], update(last)),
-                                    "lastspike": last}
+                    def update(last: Array, p: _Pop = p, s: dict = s, prm: dict = prm,
+                               xs: list = xs) -> Array:
+                        active = (t - last) >= prm["ref_steps"]
+                        return integrate(p.method, p.kinds, prm, coef[p.name], dt, s["v"], xs,
+                                         active)[0]
+
+                    old = s["lastspike"]
+                    last = where(((t - old) >= prm["ref_steps"]) & (update(old) > prm["v_th"]),
+                                 t, old)
+                    new[p.name] = {"v": where(last == t, prm["v_reset"], update(last)),
+                                   "lastspike": last}
+                return new, decayed(new, X) if cfg.grouped else X
+
+            def decayed(new: dict, X: Array) -> Array:
+                """The decayed ports (and zeroed inputs of discrete layers), after every new
+                v (the other readers of the old ports), so that they overwrite them in
+                place."""
+                return X * decay + _nothing(*(new[p.name]["v"] for p in cfg.pops if p.n)
+                                            ).astype(fdt)
+
+            lif = {p.name: {k: pops[p.name][k] for k in ("v", "lastspike")} for p in cfg.pops}
+            new_pops, X = _grouped(cfg, go, groups, (lif, carry["X"]))
+            new_pops = dict(new_pops)
             # rate populations: synchronous update from their inputs of this update
             dense = dict(carry["dense"])
             for f in cfg.filtered:
                 new_pops[f.name] = {"y": pops[f.name]["y"] * params["filtered"][f.name]["decay"]}
             for r in cfg.rates:
                 new_pops[r.name], dense = rate_update(r, pops, dense, t, local, shown)
-            # synapses: compact, deliver, apply what is due now
-            # the decayed ports (and zeroed inputs of discrete layers): one vector that
-            # spikes without delay are added to in place, else a ring buffer of future input
-            # the decay waits for every new v (the other readers of the old ports), so
-            # that it can overwrite them in place
-            after = _nothing(*(new_pops[p.name]["v"] for p in cfg.pops if p.n)).astype(fdt)
-            X = carry["X"] * decay + after
+            # synapses: compact, deliver, apply what is due now. The decayed ports: one
+            # vector that spikes without delay are added to in place, else a ring buffer
+            # of future input
+            if not cfg.grouped:
+                X = decayed(new_pops, X)
             buf = carry["buf"] if D > 1 else X
             for tr in cfg.trains:
                 if not tr.static:
@@ -975,26 +1013,30 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
                 start = csr["offsets"][local + cfg.back]
                 buf = deliver(buf, t, f"train/{tr.name}", csr["idx"], start,
                               csr["offsets"][local + cfg.back + 1] - start)
-            masks = []
-            for part in cfg.parts:
-                if part.kind == "gaps":
-                    mask = carry["gaps"][part.name] == t
-                elif part.kind == "poisson":
-                    prm = params["poisson"][part.name]
-                    row = jnp.minimum(t // prm["rate_steps"], prm["p"].shape[0] - 1)
-                    if part.name in draws:
-                        u = draws[part.name][local]
+            def spiking() -> list[Array]:
+                """The step's spikes of each part, as a mask."""
+                masks = []
+                for part in cfg.parts:
+                    if part.kind == "gaps":
+                        mask = carry["gaps"][part.name] == t
+                    elif part.kind == "poisson":
+                        prm = params["poisson"][part.name]
+                        row = jnp.minimum(t // prm["rate_steps"], prm["p"].shape[0] - 1)
+                        if part.name in draws:
+                            u = draws[part.name][local]
+                        else:
+                            u = jax.random.uniform(jax.random.fold_in(prm["key"], t),
+                                                   (part.n,), fdt)
+                        mask = u < prm["p"][row]
                     else:
-                        u = jax.random.uniform(jax.random.fold_in(prm["key"], t), (part.n,), fdt)
-                    mask = u < prm["p"][row]
-                else:
-                    mask = spiked[part.name]
-                masks.append(mask)
+                        mask = new_pops[part.name]["lastspike"] == t
+                    masks.append(mask)
+                return masks
+
             if cfg.parts:
                 # interleaved populations' masks are in storage order (only the packed
                 # loop below reads them so; the prefix sum needs neuron order)
                 interleaved = any(part.interleaved for part in cfg.parts)
-                mask = jnp.concatenate(masks) if len(masks) > 1 else masks[0]
                 # the step's spikes follow the chunk's earlier ones in the record
                 pos, held = carry["spikes"]
                 # up to 32768 sources the loop that finds the spikes delivers each in
@@ -1003,6 +1045,8 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
                 looped = not (cfg.vector or cfg.capacity >= cfg.n_events)
                 fused = looped and cfg.fanout and cfg.n_events <= _PACKED
                 if not looped:  # a prefix sum, no loop
+                    masks = spiking()
+                    mask = jnp.concatenate(masks) if len(masks) > 1 else masks[0]
                     if interleaved:  # neuron order
                         mask = jnp.concatenate([
                             m[_positions(part.n)] if part.interleaved else m
@@ -1013,16 +1057,23 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
                     # the whole buffer: the next step's spikes overwrite its tail
                     held = jax.lax.dynamic_update_slice(held, idx, (pos,))
                 else:  # found one by one and written into the record
-                    # interleaved: each part packed on its own (all but the last are whole
-                    # words)
-                    words = jnp.concatenate([
-                        _pack_interleaved(m) if part.interleaved else _pack_bits(m)
-                        for part, m in zip(cfg.parts, masks)]) if interleaved else None
-                    held, n_spk, acc = _compact_spikes(
-                        mask, cfg.capacity,
-                        (lambda b, i: deliver_one(b, t, "events", i)) if fused else None,
-                        buf if fused else None, into=(held, pos), words=words)
-                    buf = acc if fused else buf
+                    def find(args: tuple[Array, Array]) -> tuple[Array, Array, Array]:
+                        held, buf = args
+                        masks = spiking()
+                        mask = jnp.concatenate(masks) if len(masks) > 1 else masks[0]
+                        # interleaved: each part packed on its own (all but the last are
+                        # whole words)
+                        words = jnp.concatenate([
+                            _pack_interleaved(m) if part.interleaved else _pack_bits(m)
+                            for part, m in zip(cfg.parts, masks)]) if interleaved else None
+                        held, n_spk, acc = _compact_spikes(
+                            mask, cfg.capacity,
+                            (lambda b, i: deliver_one(b, t, "events", i)) if fused else None,
+                            buf if fused else None, into=(held, pos), words=words)
+                        return held, n_spk, acc if fused else buf
+
+                    held, n_spk, buf = _grouped(cfg, go, find, (held, buf),
+                                                lambda a: (a[0], jnp.int32(0), a[1]))
                     idx = where(jnp.arange(cfg.capacity) < n_spk,
                                 jax.lax.dynamic_slice(held, (pos,), (cfg.capacity,)), 0)
                 if cfg.fanout and not fused:
@@ -1760,7 +1811,9 @@ class JaxSimulation:
                        self._filtered, self._rates, self._state_mons, self._weight_mons,
                        diagnose, vector=self.vectorised,
                        device_check=jax.devices()[0].platform != "cpu",
-                       record=length * self._per_step + self._width if self._parts else 0)
+                       record=length * self._per_step + self._width if self._parts else 0,
+                       grouped=jax.devices()[0].platform == "cpu" and not (
+                           self._rates or self._filtered or self._discrete))
 
     @property
     def _width(self) -> int:
