@@ -42,11 +42,20 @@ def load_units() -> None:
         return
     module = importlib.util.module_from_spec(spec)
     sys.modules["brian2.units"] = module
+    # the units import matplotlib only to look for version 1.3.1 (a workaround for its
+    # bug; spikeplast needs 3.8 or later): 0.15 s. While they load, matplotlib is marked
+    # absent, so they take Brian2's path without it; afterwards it imports as usual
+    hidden = "matplotlib" not in sys.modules
+    if hidden:
+        sys.modules["matplotlib"] = None  # type: ignore[assignment]
     try:
         spec.loader.exec_module(module)
     except BaseException:
         del sys.modules["brian2.units"]
         raise
+    finally:
+        if hidden and sys.modules.get("matplotlib", 0) is None:
+            del sys.modules["matplotlib"]
     sys.meta_path.insert(0, _Brian2Finder())
 
 
