@@ -114,13 +114,13 @@ def sweep(net: Network, params: Mapping[str, Sequence[Any]], duration: Any, *,
         module.check(plan, options)
         plans.append(plan)
     sims += [sims[0].variant(plan) for plan in plans[1:]]
+    found = versions("jax")  # while XLA compiles
     batch = JaxBatch(sims, shard=shard, ahead=ahead)
     recordings = batch.run(n_steps, progress=progress)
     import jax
 
     total = time.perf_counter() - tic
     out = []
-    found = versions("jax")
     for k, (v, plan, rec) in enumerate(zip(nets, plans, recordings)):
         meta = {"backend": "jax", "backend_options": dict(options), "versions": dict(found),
                 "network": v.name, "seed": v.seed, "spec_hash": plan.spec_hash, "dt": v.dt,
