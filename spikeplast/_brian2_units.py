@@ -44,7 +44,8 @@ def load_units() -> None:
     sys.modules["brian2.units"] = module
     # the units import matplotlib only to look for version 1.3.1 (a workaround for its
     # bug; spikeplast needs 3.8 or later): 0.15 s. While they load, matplotlib is marked
-    # absent, so they take Brian2's path without it; afterwards it imports as usual
+    # absent, so they take Brian2's path without it; afterwards it imports as usual (a
+    # thread importing matplotlib at that moment would be told it is absent)
     hidden = "matplotlib" not in sys.modules
     if hidden:
         sys.modules["matplotlib"] = None  # type: ignore[assignment]

@@ -4,7 +4,8 @@ Layout:
 
 * Every port of every neuron population owns a slice of one flat input vector
   of ``M`` entries. A ring buffer of ``D`` such vectors (``D`` = the longest
-  delay + 1) holds input due in future steps; entry ``D·M`` is a sink for padding.
+  delay + 1) holds input due in future steps; entry ``D·M`` is a sink. A row's
+  padding adds the zero weight to distinct inputs (column ``c``: input ``c mod M``).
 * Each spike source (neuron population or input) has a padded adjacency of
   ``F`` (its largest fan-out) entries per neuron: flat target index, delay in
   steps and the position of the synapse's weight. A step touches only the rows
@@ -16,6 +17,9 @@ Layout:
   interleaved (neuron ``32 j + b`` at position ``b W + j``, :func:`_interleaved`), so
   that packing its spikes into words is a sum over the major axis; every order and
   result is that of neuron order.
+* On the CPU, a step of spiking groups is two conditionals (the groups' update with
+  the ports' decay; the compaction with the delivery), so that XLA:CPU runs each
+  piece's kernels in sequence, not as a dataflow graph (:func:`_grouped`).
 * The record holds the chunk's spikes one step after another (at most ``K`` a
   step), ``R`` in all. If a step has more spikes than ``K``, or the chunk more
   than ``R − K``, the chunk is discarded and re-run from its starting state with
