@@ -1049,12 +1049,9 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
                 looped = not (cfg.vector or cfg.capacity >= cfg.n_events)
                 fused = looped and cfg.fanout and cfg.n_events <= _PACKED
                 if not looped:  # a prefix sum, no loop
-                    masks = spiking()
+                    masks = [m[_positions(part.n)] if part.interleaved else m  # neuron order
+                             for part, m in zip(cfg.parts, spiking())]
                     mask = jnp.concatenate(masks) if len(masks) > 1 else masks[0]
-                    if interleaved:  # neuron order
-                        mask = jnp.concatenate([
-                            m[_positions(part.n)] if part.interleaved else m
-                            for part, m in zip(cfg.parts, masks)])
                     n_spk = jnp.sum(mask, dtype=jnp.int32)
                     idx = jnp.nonzero(mask, size=min(cfg.capacity, cfg.n_events),
                                       fill_value=0)[0].astype(jnp.int32)
@@ -1988,17 +1985,20 @@ class JaxSimulation:
 
     def _stored(self, pop: str, a: Any) -> Any:
         """Per-neuron values of ``pop`` (last axis), in the order the step stores them."""
-        order = self._order.get(pop)
-        if order is None or np.ndim(a) == 0 or np.shape(a)[-1] != order.size:
-            return a  # a value shared by every neuron
-        return np.asarray(a)[..., order]
+        return self._permuted(pop, a, lambda order: order)
 
     def _neuron_order(self, pop: str, a: Any) -> Any:
         """Stored per-neuron values of ``pop`` (last axis) in neuron order."""
+        return self._permuted(pop, a, lambda order: _positions(order.size))
+
+    def _permuted(self, pop: str, a: Any, index: Callable[[np.ndarray], np.ndarray]) -> Any:
+        """``a`` taken along its last axis at ``index(order)`` where ``pop`` is stored
+        interleaved and ``a`` holds a value per neuron; else ``a`` itself (a value shared
+        by every neuron, or a population in neuron order)."""
         order = self._order.get(pop)
         if order is None or np.ndim(a) == 0 or np.shape(a)[-1] != order.size:
             return a
-        return np.asarray(a)[..., _positions(order.size)]
+        return np.asarray(a)[..., index(order)]
 
     def _position(self, pop: str, j: np.ndarray) -> np.ndarray:
         """Where neurons ``j`` of ``pop`` are stored."""
