@@ -3,8 +3,9 @@
 A spec needs Brian2's units (``ms``, ``mV``, ...), but ``import brian2.units`` first runs
 Brian2's package ``__init__``, which imports its code generators, Cython's compiler
 modules, sympy's solvers and, through ``pylab``, matplotlib's pyplot: about 1.0 s on the
-project's machine, against 0.4 s for the units package alone (numpy and sympy). Only the
-brian2 backend needs the rest.
+project's machine, against 0.4 s for the units package alone (numpy and sympy), and 0.1 s
+without sympy, which the units use only to write powers in LaTeX (imported on the first
+call that needs it, see :func:`_latex`). Only the brian2 backend needs the rest.
 
 :func:`load_units` loads ``brian2.units`` as the package it is, from the spec the import
 system finds for it (so its modules and classes are the ones Brian2 itself uses), without
@@ -42,6 +43,15 @@ def load_units() -> None:
         return
     module = importlib.util.module_from_spec(spec)
     sys.modules["brian2.units"] = module
+    # the units take one name from sympy, latex, for powers of units (metre ** 5:
+    # "^{5}", a Python int) and LaTeX reprs; they call it only later. sympy's import is
+    # 0.25 s: while the units load, a stand-in sympy holding _latex is in its place, so
+    # they bind _latex (an int as sympy writes it; anything else through sympy, imported
+    # then); afterwards sympy imports as usual
+    stand_in = None
+    if "sympy" not in sys.modules:
+        stand_in = sys.modules["sympy"] = ModuleType("sympy")
+        stand_in.latex = _latex  # type: ignore[attr-defined]
     # the units import matplotlib only to look for version 1.3.1 (a workaround for its
     # bug; spikeplast needs 3.8 or later): 0.15 s. While they load, matplotlib is marked
     # absent, so they take Brian2's path without it; afterwards it imports as usual (a
@@ -57,7 +67,22 @@ def load_units() -> None:
     finally:
         if hidden and sys.modules.get("matplotlib", 0) is None:
             del sys.modules["matplotlib"]
+        if stand_in is not None and sys.modules.get("sympy") is stand_in:
+            del sys.modules["sympy"]
     sys.meta_path.insert(0, _Brian2Finder())
+
+
+def _latex(expr: Any, **settings: Any) -> str:
+    """``sympy.latex``, with sympy imported on the first call that needs it: a Python
+    int is written as sympy writes it, its decimal digits."""
+    if type(expr) is int and not settings:
+        return str(expr)
+    stand_in = sys.modules.get("sympy")
+    if stand_in is not None and getattr(stand_in, "latex", None) is _latex:
+        del sys.modules["sympy"]  # called while the units load: the real one from now on
+    import sympy
+
+    return str(sympy.latex(expr, **settings))
 
 
 class _Brian2Finder(importlib.abc.MetaPathFinder):

@@ -33,13 +33,20 @@ print(json.dumps({{
     # class body binds the module it imported as Quantity.matplotlib
     "quantity_names": sorted(n for n in dir(brian2.Quantity) if n != "matplotlib"),
     "ravel": repr(brian2.Quantity.ravel(np.arange(3) * brian2.mV)),
+    # the units name powers in LaTeX with sympy's latex (spikeplast defers sympy)
+    "latex": sorted((k, v.latexname) for k, v in vars(brian2.units.allunits).items()
+                    if isinstance(v, brian2.Unit)),
+    "repr_latex": [(brian2.metre ** 5).latexname, (brian2.mV ** 7).latexname,
+                   (brian2.ms ** -3).latexname, (3 * brian2.mV ** 2)._repr_latex_(),
+                   (2.5 * brian2.nS / brian2.cm ** 2)._repr_latex_(),
+                   brian2.units.fundamentalunits.latex(brian2.mV ** 0.5)],
 }}))
 """
 
 SPIKEPLAST_FIRST = """
 import spikeplast
 before = sorted(m for m in ("brian2", "brian2.codegen", "brian2.only", "pylab", "jax",
-                            "matplotlib") if m in sys.modules)
+                            "matplotlib", "sympy") if m in sys.modules)
 import importlib.util
 assert importlib.util.find_spec("brian2") is not None  # asking imports nothing
 """
@@ -59,7 +66,7 @@ def both() -> tuple[dict, dict]:
     return describe(SPIKEPLAST_FIRST), describe(BRIAN2_FIRST)
 
 
-def test_import_spikeplast_leaves_brian2_jax_and_matplotlib_unimported(both):
+def test_import_spikeplast_leaves_brian2_jax_matplotlib_and_sympy_unimported(both):
     lazy, _ = both
     assert lazy["before"] == []
 
@@ -67,7 +74,7 @@ def test_import_spikeplast_leaves_brian2_jax_and_matplotlib_unimported(both):
 def test_brian2_imported_later_is_the_package_a_plain_import_gives(both):
     lazy, plain = both
     for key in ("names", "star", "units_names", "loader", "spec_loader", "finders",
-                "quantity_names", "ravel"):
+                "quantity_names", "ravel", "latex", "repr_latex"):
         assert lazy[key] == plain[key], key
     assert lazy["units_bound"] and lazy["same_quantity"]
     assert plain["units_bound"] and plain["same_quantity"]
