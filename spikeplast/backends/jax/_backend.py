@@ -19,7 +19,8 @@ Layout:
   result is that of neuron order.
 * On the CPU, a step of spiking groups is two conditionals (the groups' update with
   the ports' decay; the compaction with the delivery), so that XLA:CPU runs each
-  piece's kernels in sequence, not as a dataflow graph (:func:`_grouped`).
+  piece's kernels in sequence, not as a dataflow graph (:func:`_grouped`); so is
+  each rate population's update every step.
 * The record holds the chunk's spikes one step after another (at most ``K`` a
   step), ``R`` in all. If a step has more spikes than ``K``, or the chunk more
   than ``R − K``, the chunk is discarded and re-run from its starting state with
@@ -266,6 +267,8 @@ class _Config:
     # the step's work in conditionals of at most 8 kernels each (XLA:CPU, spiking groups
     # only): see _grouped
     grouped: bool = False
+    # each rate population's update in a conditional (XLA:CPU): see _grouped
+    rates_grouped: bool = False
 
 
 def _first_bad(a: Array) -> Array:
@@ -597,7 +600,9 @@ def _grouped(cfg: _Config, go: Array, fn: Callable[[Any], Any], args: Any,
     on each other. A conditional counts as one kernel, and its branch runs as a sequence
     of its own, so a step of spiking groups is cut into a few conditionals (the groups'
     update; the spikes' compaction and delivery) of at most 8 kernels each. The other
-    branch, ``skip`` (never taken), returns the values unchanged."""
+    branch, ``skip`` (never taken), returns the values unchanged. A rate population
+    updated every step is one such conditional too (``rate_update``; BCM, 4 × 20, 100k
+    patterns: 0.017 against 0.052 s, its step had 9 kernels)."""
     if not cfg.grouped:
         return fn(args)
     return jax.lax.cond(go, fn, skip, args)
@@ -883,17 +888,23 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
                                       ).astype(jnp.int32)}, dense_
 
             st = pops[r.name]
-            if not r.stops and r.every == 1:  # every step, unconditionally
-                return update((pops, dense))
-            go = (st["converged"] == 0) & (st["sweeps"] < prm["max_sweeps"])
+
+            def keep(args: tuple) -> tuple:
+                return dict(args[0][r.name]), args[1]
+
+            if not r.stops and r.every == 1:  # every step, unconditionally; on XLA:CPU in
+                # a conditional always taken, so that its kernels run in sequence (_grouped)
+                return (jax.lax.cond(go, update, keep, (pops, dense)) if cfg.rates_grouped
+                        else update((pops, dense)))
+            due = (st["converged"] == 0) & (st["sweeps"] < prm["max_sweeps"])
             if r.every > 1:
-                go = go & (t % r.every == 0)
+                due = due & (t % r.every == 0)
             if cfg.states_batched:  # a batched predicate: a cond would broadcast every
                 # operand (the shared W too) to the batch; select between the two instead
                 new = update((pops, dense))
-                return jax.tree_util.tree_map(lambda a, b: where(go, a, b),
+                return jax.tree_util.tree_map(lambda a, b: where(due, a, b),
                                               new, (dict(st), dense))
-            return jax.lax.cond(go, update, lambda a: (dict(a[0][r.name]), a[1]), (pops, dense))
+            return jax.lax.cond(due, update, keep, (pops, dense))
 
         def presynaptic(d: _Discrete | _Filtered, idx: Array, n_spk: Array, local: Array
                         ) -> Array:
@@ -1814,7 +1825,8 @@ class JaxSimulation:
                        device_check=jax.devices()[0].platform != "cpu",
                        record=length * self._per_step + self._width if self._parts else 0,
                        grouped=jax.devices()[0].platform == "cpu" and not (
-                           self._rates or self._filtered or self._discrete))
+                           self._rates or self._filtered or self._discrete),
+                       rates_grouped=jax.devices()[0].platform == "cpu")
 
     @property
     def _width(self) -> int:
