@@ -47,7 +47,8 @@ def load_units() -> None:
     # "^{5}", a Python int) and LaTeX reprs; they call it only later. sympy's import is
     # 0.25 s: while the units load, a stand-in sympy holding _latex is in its place, so
     # they bind _latex (an int as sympy writes it; anything else through sympy, imported
-    # then); afterwards sympy imports as usual
+    # then); afterwards sympy imports as usual (a thread importing sympy at that moment
+    # would be given the stand-in)
     stand_in = None
     if "sympy" not in sys.modules:
         stand_in = sys.modules["sympy"] = ModuleType("sympy")

@@ -90,6 +90,38 @@ def test_new_parameter_values_reuse_the_compiled_scan():
     assert len(r1.spikes["pop"]) != len(r0.spikes["pop"])
 
 
+@pytest.mark.parametrize("enabled", [True, False])
+def test_the_collector_is_paused_while_lowering_and_left_as_it_was(enabled, monkeypatch):
+    """Python's garbage collector is off while JAX traces and lowers a chunk function (a
+    full collection there cost 40-70 ms), and afterwards as the user had it: on, or off."""
+    import gc
+
+    from spikeplast.backends.jax import _backend
+
+    jitted = _backend._jitted
+    seen = []
+
+    class Lowering:
+        def __init__(self, fn):
+            self.fn = fn
+
+        def lower(self, *args):
+            seen.append(gc.isenabled())
+            return self.fn.lower(*args)
+
+    monkeypatch.setattr(_backend, "_jitted", lambda *a, **k: Lowering(jitted(*a, **k)))
+    (gc.enable if enabled else gc.disable)()
+    try:
+        # chunk lengths no other run compiles, so that this one traces and lowers
+        res = sp.simulate(burst_network(), 5 * ms, dtype="float64", compile_cache=False,
+                          chunk_steps=31 if enabled else 37)
+        assert gc.isenabled() == enabled
+    finally:
+        gc.enable()
+    assert seen and not any(seen)
+    assert len(res.spikes["pop"]) > 0
+
+
 def test_chunked_run_equals_single_chunk_bit_for_bit():
     a = sp.simulate(burst_network(), 200 * ms, dtype="float64", chunk_steps=2000)
     b = sp.simulate(burst_network(), 200 * ms, dtype="float64", chunk_steps=137)
