@@ -580,7 +580,7 @@ def test_a_spike_adds_exactly_its_synapses_weights_and_padding_adds_nothing():
 
 def _grouped_and_one_piece(monkeypatch, field: str, run):
     """``run()`` as the CPU runs it (``field`` of the chunk's config true: conditionals,
-    checked), then with ``field`` false (one piece)."""
+    checked), then with the step in one piece (``sequenced=False``)."""
     from spikeplast.backends.jax import _backend
 
     grouped = run()
@@ -590,7 +590,7 @@ def _grouped_and_one_piece(monkeypatch, field: str, run):
     def one_piece(self, length, diagnose=False):
         cfg = config(self, length, diagnose)
         seen.append(getattr(cfg, field))
-        return dataclasses.replace(cfg, **{field: False})
+        return dataclasses.replace(cfg, sequenced=False)
 
     monkeypatch.setattr(_backend.JaxSimulation, "_config", one_piece)
     whole = run()
@@ -601,7 +601,7 @@ def _grouped_and_one_piece(monkeypatch, field: str, run):
 def test_rate_updates_in_conditionals_give_the_results_of_one_piece(monkeypatch):
     """On the CPU a rate population updated every step updates inside a conditional that
     is always taken, so that XLA runs its kernels in sequence (BCM 100k patterns: 0.017
-    against 0.052 s). Oracle: the same update unconditional (``rates_grouped=False``),
+    against 0.052 s). Oracle: the same update unconditional (``sequenced=False``),
     float64: BCM, its ODE form, Oja, Sanger and the online Hebbian rule give bit for bit
     the same weights along the run and the same end state (W, y, θ)."""
     rng = np.random.default_rng(4)
@@ -621,7 +621,7 @@ def test_rate_updates_in_conditionals_give_the_results_of_one_piece(monkeypatch)
     net = sp.Network(name="rates", populations=tuple(pops), projections=tuple(projs),
                      monitors=tuple(mons))
     grouped, whole = _grouped_and_one_piece(
-        monkeypatch, "rates_grouped", lambda: sp.simulate(net, 600 * 0.1 * ms, dtype="float64"))
+        monkeypatch, "sequenced", lambda: sp.simulate(net, 600 * 0.1 * ms, dtype="float64"))
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from test_checkpoint import assert_same_state
 
@@ -636,8 +636,8 @@ def test_rate_updates_in_conditionals_give_the_results_of_one_piece(monkeypatch)
 def test_a_step_cut_into_conditionals_gives_the_results_of_one_piece(delay_ms, monkeypatch):
     """On the CPU a step of spiking groups runs as conditionals (the groups' update and
     the ports' decay; the compaction and delivery) so that XLA runs each piece's kernels
-    in sequence. Oracle: the same step written in one piece (``grouped=False``, as every
-    step with rate or discrete layers runs), float64, with and without delays and with a
+    in sequence. Oracle: the same step written in one piece (``sequenced=False``; every
+    step with rate or discrete layers runs so), float64, with and without delays and with a
     spike buffer small enough to grow: bit for bit the same spikes, traces and end
     state."""
     net = _interleaving_net(delay_ms)

@@ -266,11 +266,14 @@ class _Config:
     device_check: bool = False
     # R: spike indices the chunk's record holds, the steps' spikes one after another
     record: int = 0
-    # the step's work in conditionals of at most 8 kernels each (XLA:CPU, spiking groups
-    # only): see _grouped
-    grouped: bool = False
-    # each rate population's update in a conditional (XLA:CPU): see _grouped
-    rates_grouped: bool = False
+    # XLA:CPU: pieces of the step in conditionals of at most 8 kernels each (_grouped)
+    sequenced: bool = False
+
+    @property
+    def grouped(self) -> bool:
+        """Whether the spiking groups' step is cut into conditionals: not where rate,
+        filtered or discrete layers read the old ports after the groups' decay."""
+        return self.sequenced and not (self.rates or self.filtered or self.discrete)
 
 
 def _first_bad(a: Array) -> Array:
@@ -591,9 +594,9 @@ def _gap(key: Array, t: Array, i: Array, p: Array) -> Array:
     return where((p > 0) & (t < never - g), t + g, never)
 
 
-def _grouped(cfg: _Config, go: Array, fn: Callable[[Any], Any], args: Any,
+def _grouped(on: bool, go: Array, fn: Callable[[Any], Any], args: Any,
              skip: Callable[[Any], Any] = lambda a: a) -> Any:
-    """``fn(args)``; with ``cfg.grouped`` inside a conditional on ``go`` (always true).
+    """``fn(args)``; where ``on``, inside a conditional on ``go`` (always true).
 
     XLA:CPU runs the kernels of a step in order, one after another, only where the step
     has at most 8 of them (or each waits for the one before); with more it runs them as a
@@ -605,7 +608,7 @@ def _grouped(cfg: _Config, go: Array, fn: Callable[[Any], Any], args: Any,
     branch, ``skip`` (never taken), returns the values unchanged. A rate population
     updated every step is one such conditional too (``rate_update``; BCM, 4 × 20, 100k
     patterns: 0.017 against 0.052 s, its step had 9 kernels)."""
-    if not cfg.grouped:
+    if not on:
         return fn(args)
     return jax.lax.cond(go, fn, skip, args)
 
@@ -896,8 +899,7 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
 
             if not r.stops and r.every == 1:  # every step, unconditionally; on XLA:CPU in
                 # a conditional always taken, so that its kernels run in sequence (_grouped)
-                return (jax.lax.cond(go, update, keep, (pops, dense)) if cfg.rates_grouped
-                        else update((pops, dense)))
+                return _grouped(cfg.sequenced, go, update, (pops, dense), keep)
             due = (st["converged"] == 0) & (st["sweeps"] < prm["max_sweeps"])
             if r.every > 1:
                 due = due & (t % r.every == 0)
@@ -1009,7 +1011,7 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
                                             ).astype(fdt)
 
             lif = {p.name: {k: pops[p.name][k] for k in ("v", "lastspike")} for p in cfg.pops}
-            new_pops, X = _grouped(cfg, go, groups, (lif, carry["X"]))
+            new_pops, X = _grouped(cfg.grouped, go, groups, (lif, carry["X"]))
             new_pops = dict(new_pops)
             # rate populations: synchronous update from their inputs of this update
             dense = dict(carry["dense"])
@@ -1086,7 +1088,7 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
                             buf if fused else None, into=(held, pos), words=words)
                         return held, n_spk, acc if fused else buf
 
-                    held, n_spk, buf = _grouped(cfg, go, find, (held, buf),
+                    held, n_spk, buf = _grouped(cfg.grouped, go, find, (held, buf),
                                                 lambda a: (a[0], jnp.int32(0), a[1]))
                     idx = where(jnp.arange(cfg.capacity) < n_spk,
                                 jax.lax.dynamic_slice(held, (pos,), (cfg.capacity,)), 0)
@@ -1844,9 +1846,7 @@ class JaxSimulation:
                        diagnose, vector=self.vectorised,
                        device_check=jax.devices()[0].platform != "cpu",
                        record=length * self._per_step + self._width if self._parts else 0,
-                       grouped=jax.devices()[0].platform == "cpu" and not (
-                           self._rates or self._filtered or self._discrete),
-                       rates_grouped=jax.devices()[0].platform == "cpu")
+                       sequenced=jax.devices()[0].platform == "cpu")
 
     @property
     def _width(self) -> int:
