@@ -15,7 +15,7 @@ import numpy as np
 
 from .errors import ResultsFileError
 
-__all__ = ["cache_root", "write_npz", "read_npz"]
+__all__ = ["cache_root", "write_npz", "read_npz", "write_text_atomic"]
 
 
 def cache_root() -> Path:
@@ -35,6 +35,21 @@ def source_digest() -> str:
         digest.update(f.relative_to(root).as_posix().encode())
         digest.update(f.read_bytes())
     return digest.hexdigest()
+
+
+def write_text_atomic(path: str | os.PathLike[str], text: str) -> Path:
+    """Write ``text`` to ``path`` atomically (a temporary file renamed over it)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
 
 
 def write_npz(path: str | os.PathLike[str], arrays: dict[str, np.ndarray],

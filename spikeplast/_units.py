@@ -16,7 +16,12 @@ from brian2.units.allunits import amp, farad, hertz, metre, second, siemens, vol
 
 from .errors import SpecError
 
-__all__ = ["DIMS", "as_si", "fmt", "frozen_array", "fail", "SIFloat", "SIArray"]
+__all__ = ["DIMS", "as_si", "fmt", "frozen_array", "fail", "SIFloat", "SIArray", "Dim",
+           "dim_of", "si_of"]
+
+#: a dimension as Brian2 stores it: the exponents of the 7 SI base units
+Dim = tuple[float, ...]
+_DIMENSIONLESS: Dim = (0.0,) * 7
 
 
 class SIFloat(float):
@@ -91,6 +96,8 @@ def as_si(
     Returns:
         a float for a scalar, else a read-only float64 array of shape ``(n,)``.
     """
+    if isinstance(dim, tuple):  # any dimension, e.g. a state variable's
+        return si_of(value, where=where, field=field, dim=dim, n=n)
     unit, _ = DIMS[dim]
     if isinstance(value, (SIFloat, SIArray)):
         return value
@@ -138,3 +145,42 @@ def as_si(
     if finite and not np.all(np.isfinite(arr)):
         raise fail(where, field, value, "be finite (no NaN or infinity)")
     return out
+
+
+def dim_of(value: Any) -> Dim:
+    """The 7 SI exponents of a quantity (plain numbers are dimensionless)."""
+    d = fu.get_dimensions(value)
+    return _DIMENSIONLESS if d is fu.DIMENSIONLESS else tuple(float(x) for x in d._dims)
+
+
+def si_of(value: Any, *, where: str, field: str, dim: Dim, n: int | None) -> float | np.ndarray:
+    """A quantity of dimension ``dim`` in SI: a float, or a read-only ``(n,)`` array."""
+    from .ir._neuron import unit_name
+
+    if isinstance(value, (SIFloat, SIArray)):
+        return value
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        raise fail(where, field, value, f"be a quantity in {unit_name(dim)}")
+    if isinstance(value, (list, tuple)):
+        try:
+            value = fu.Quantity(value)
+        except Exception:  # noqa: BLE001 - mixed units and others
+            raise fail(where, field, value, f"have one unit ({unit_name(dim)}) for every "
+                       f"entry") from None
+    got = dim_of(value)
+    zero = type(value) in (int, float) and value == 0
+    if got != dim and not zero:
+        raise SpecError(f"{where}: {field} = {fmt(value)} is in {unit_name(got)}; it must be "
+                        f"in {unit_name(dim)}.")
+    try:
+        arr = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise fail(where, field, value, f"be a quantity in {unit_name(dim)}") from None
+    if not np.all(np.isfinite(arr)):
+        raise fail(where, field, value, "be finite (no NaN or infinity)")
+    if arr.ndim == 0:
+        return SIFloat(arr)
+    if n is not None and arr.shape == (n,):
+        return frozen_array(arr).view(SIArray)
+    raise SpecError(f"{where}: {field} has shape {arr.shape}; it must be a scalar"
+                    + (f" or have shape ({n},)." if n is not None else "."))

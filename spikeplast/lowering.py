@@ -22,6 +22,7 @@ from typing import Any, Union
 import numpy as np
 
 from .errors import SpecError
+from .ir import NeuronIR
 from .schedule import Operation, Schedule
 from .spec import (
     BCM,
@@ -38,6 +39,7 @@ from .spec import (
     FromIndices,
     Hebbian,
     Network,
+    NeuronGroup,
     Oja,
     OneToOne,
     PoissonInput,
@@ -52,12 +54,14 @@ from .spec import (
     SpikeMonitor,
     SpikeTrainInput,
     StateMonitor,
+    TimedArray,
     WeightMonitor,
     steps_of,
 )
 from .spec._rate import RATE_RULES
 
-__all__ = ["Plan", "NeuronPlan", "DiscretePlan", "PortPlan", "PoissonPlan", "SpikeTrainPlan",
+__all__ = ["Plan", "NeuronPlan", "EquationPlan", "TimedPlan", "DiscretePlan", "PortPlan",
+           "PoissonPlan", "SpikeTrainPlan",
            "ProjectionPlan",
            "RatePopPlan", "RatePatternsPlan", "FilteredRatePlan", "async_order",
            "hebbian_constants",
@@ -101,6 +105,41 @@ class NeuronPlan:
     @property
     def variables(self) -> tuple[str, ...]:
         return ("v",) + tuple(p.name for p in self.ports)
+
+
+@dataclass(frozen=True, eq=False)
+class TimedPlan:
+    """A :class:`~spikeplast.TimedArray` in SI: row ``min(step // every, T-1)`` holds at a
+    step (``values`` of shape ``(T,)`` or ``(T, n)``)."""
+
+    values: np.ndarray
+    every: int
+    dim: tuple[float, ...] = (0.0,) * 7  # the values' dimension (Brian2's 7 exponents)
+
+
+@dataclass(frozen=True, eq=False)
+class EquationPlan:
+    """A :class:`~spikeplast.NeuronGroup`: its compiled model and every value in SI.
+
+    ``params`` maps each parameter to a float (one value for the group) or an ``(n,)``
+    array; ``timed`` each TimedArray parameter; ``init`` each state variable to ``(n,)``.
+    """
+
+    name: str
+    n: int
+    ir: NeuronIR
+    params: Mapping[str, Any]
+    timed: Mapping[str, TimedPlan]
+    init: Mapping[str, np.ndarray]
+    kind = "equations"
+
+    @property
+    def variables(self) -> tuple[str, ...]:
+        return self.ir.names
+
+    @property
+    def method(self) -> str:
+        return self.ir.method
 
 
 @dataclass(frozen=True, eq=False)
@@ -203,7 +242,8 @@ class RatePatternsPlan:
         return int(self.patterns.shape[1])
 
 
-SourcePlan = Union[NeuronPlan, DiscretePlan, RatePopPlan, RatePatternsPlan, FilteredRatePlan,
+SourcePlan = Union[NeuronPlan, EquationPlan, DiscretePlan, RatePopPlan, RatePatternsPlan,
+                   FilteredRatePlan,
                    PoissonPlan, SpikeTrainPlan]
 
 
@@ -292,6 +332,10 @@ class Plan:
         """The LIF populations, in order."""
         return [p for p in self.populations.values() if isinstance(p, NeuronPlan)]
 
+    def equations(self) -> list[EquationPlan]:
+        """The populations written as equations (NeuronGroup), in order."""
+        return [p for p in self.populations.values() if isinstance(p, EquationPlan)]
+
     def rate(self) -> list[RatePopPlan]:
         """The rate populations, in order."""
         return [p for p in self.populations.values() if isinstance(p, RatePopPlan)]
@@ -310,7 +354,8 @@ class Plan:
 
 
 # -- random streams ------------------------------------------------------------------
-_PURPOSES = {"connect": 1, "weight": 2, "delay": 3, "init": 4, "input": 5, "order": 6}
+_PURPOSES = {"connect": 1, "weight": 2, "delay": 3, "init": 4, "input": 5, "order": 6,
+             "param": 7, "noise": 8}
 
 
 def rng_for(seed: int, name: str, purpose: str) -> np.random.Generator:
@@ -512,6 +557,30 @@ def _lower_lif(pop: LIF, dt: float, seed: int) -> NeuronPlan:
                       _ro(steps_of(full(pop.t_ref), dt)), MappingProxyType(init))
 
 
+def _lower_equations(pop: NeuronGroup, dt: float, seed: int) -> EquationPlan:
+    n = pop.n
+    rng = rng_for(seed, pop.name, "init")
+    params: dict[str, Any] = {}
+    timed: dict[str, TimedPlan] = {}
+    for name, value in pop.values.items():
+        if isinstance(value, TimedArray):
+            every = value.dt / dt
+            if abs(every - round(every)) > 1e-6 * max(1.0, every) or round(every) < 1:
+                raise SpecError(f"{pop.where}: params['{name}'] is a TimedArray with dt = "
+                                f"{value.dt:g} s; it must be a multiple of the network's "
+                                f"dt = {dt:g} s.")
+            timed[name] = TimedPlan(value.values, int(round(every)), value.dim)
+        elif isinstance(value, SIDist) or np.ndim(value):
+            params[name] = _ro(_per_element(value, n, rng_for(seed, pop.name, "param"),
+                                            pop.where, f"params['{name}']"))
+        else:
+            params[name] = float(value)
+    init = {var: _ro(_per_element(pop.initial.get(var, 0.0), n, rng, pop.where,
+                                  f"init['{var}']")) for var in pop.variables}
+    return EquationPlan(pop.name, n, pop.ir, MappingProxyType(params), MappingProxyType(timed),
+                        MappingProxyType(init))
+
+
 def _lower_input(pop: PoissonInput | SpikeTrainInput, dt: float) -> PoissonPlan | SpikeTrainPlan:
     if isinstance(pop, SpikeTrainInput):
         steps = steps_of(pop.times, dt) if pop.indices.size else np.zeros(0, np.int64)
@@ -554,6 +623,8 @@ def _lower_projection(net: Network, proj: Projection, pops: Mapping[str, SourceP
         w = _per_element(weight, m, rng_for(net.seed, proj.name, "weight"), proj.where, "weight")
     if isinstance(post, DiscretePlan):
         kind = "discrete"
+    elif isinstance(post, EquationPlan):
+        kind = "variable"
     elif isinstance(post, RatePopPlan):
         kind = "rate"
     else:
@@ -601,9 +672,14 @@ def _schedule(net: Network, pops: Mapping[str, SourcePlan],
         if isinstance(p, NeuronPlan):
             ports = ", ".join(f"{q.name} ({q.kind})" for q in p.ports) or "no ports"
             ops.append(Operation("groups", p.name, f"integrate v, {ports} [{p.method}]"))
+        elif isinstance(p, EquationPlan):
+            ops.append(Operation("groups", p.name, f"integrate {', '.join(p.variables)} "
+                                 f"[{p.method}]"))
     for p in pops.values():
         if isinstance(p, NeuronPlan):
             ops.append(Operation("thresholds", p.name, "spike if v > v_th and not refractory"))
+        elif isinstance(p, EquationPlan) and p.ir.threshold:
+            ops.append(Operation("thresholds", p.name, f"spike if {p.ir.threshold}"))
     for q in projs.values():
         if q.port_kind == "rate":
             continue  # read by the rate update in the groups slot, not delivered as spikes
@@ -658,6 +734,9 @@ def _schedule(net: Network, pops: Mapping[str, SourcePlan],
         if isinstance(p, NeuronPlan):
             ops.append(Operation("resets", p.name, "v = v_reset; refractory for "
                                  f"{int(p.ref_steps.max()) if p.n else 0} steps"))
+        elif isinstance(p, EquationPlan) and p.ir.reset:
+            ops.append(Operation("resets", p.name, "; ".join(
+                f"{s.target} {s.op} {s.expr}" for s in p.ir.reset)))
     for m in net.monitors:
         if isinstance(m, SpikeMonitor):
             ops.append(Operation("end", m.name, f"spikes of {m.population}"))
@@ -698,6 +777,8 @@ def _lower(net: Network, n_steps: int | None, freeze_inputs: bool,
     for pop in net.populations:
         if isinstance(pop, LIF):
             pops[pop.name] = _lower_lif(pop, net.dt, net.seed)
+        elif isinstance(pop, NeuronGroup):
+            pops[pop.name] = _lower_equations(pop, net.dt, net.seed)
         elif isinstance(pop, RatePopulation):
             rec = tuple(q.name for q in net.projections if q.source == q.target == pop.name)
             pops[pop.name] = RatePopPlan(pop.name, pop.n, pop.activation,

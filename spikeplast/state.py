@@ -137,13 +137,13 @@ def compacted_sources(plan: Plan) -> list[str]:
     """The spike sources a step's spikes are gathered from, in plan order: every LIF
     population, and every Poisson input that has synapses, feeds a spike-rate filter or
     is monitored (spike trains are replayed from the plan instead)."""
-    from .lowering import NeuronPlan, PoissonPlan
+    from .lowering import EquationPlan, NeuronPlan, PoissonPlan
 
     monitored = set(plan.spike_monitors.values()) | set(plan.rate_monitors.values())
     feeds = {q.source for q in plan.projections.values() if q.n_synapses} | {
         f.source for f in plan.filtered()}
     return [name for name, src in plan.populations.items()
-            if isinstance(src, NeuronPlan)
+            if isinstance(src, NeuronPlan) or (isinstance(src, EquationPlan) and src.ir.threshold)
             or (isinstance(src, PoissonPlan) and (name in feeds or name in monitored))]
 
 

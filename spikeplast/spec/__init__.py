@@ -1,6 +1,7 @@
 """The declarative network spec: frozen, validated data with no execution code."""
 
 from ._discrete import DiscreteLIF, DiscreteSTDP
+from ._groups import NeuronGroup, TimedArray
 from ._inputs import PoissonInput, ResolvedRates, SpikeTrainInput, TimedRates
 from ._monitors import RateMonitor, SpikeMonitor, StateMonitor, WeightMonitor
 from ._network import Network, steps_of
@@ -32,7 +33,7 @@ from ._rate import (
 from ._values import Normal, SIDist, Uniform
 
 __all__ = [
-    "Network", "LIF", "CurrentPort", "ConductancePort", "METHODS",
+    "Network", "LIF", "NeuronGroup", "TimedArray", "CurrentPort", "ConductancePort", "METHODS",
     "PoissonInput", "SpikeTrainInput", "TimedRates", "ResolvedRates",
     "Projection", "AllToAll", "OneToOne", "FixedProbability", "FixedInDegree",
     "FixedOutDegree", "FromIndices", "DenseMatrix",

@@ -14,6 +14,7 @@ from .._units import SIFloat, fail, fmt
 from ..errors import SpecError, did_you_mean
 from ._base import SpecBase, check_count
 from ._discrete import DiscreteLIF, DiscreteSTDP
+from ._groups import NeuronGroup
 from ._inputs import PoissonInput, ResolvedRates, SpikeTrainInput
 from ._monitors import Monitor, RateMonitor, SpikeMonitor, StateMonitor, WeightMonitor
 from ._neurons import LIF
@@ -33,10 +34,12 @@ from ._values import SIDist, Value
 __all__ = ["Network", "Population", "steps_of"]
 
 _DEFAULT_DT = 1e-4  # 0.1 ms, Brian2's default
-Population = Union[LIF, DiscreteLIF, RatePopulation, RatePatterns, FilteredRate, PoissonInput,
-                   SpikeTrainInput]
-_POPULATIONS = (LIF, DiscreteLIF, RatePopulation, RatePatterns, FilteredRate, PoissonInput,
-                SpikeTrainInput)
+Population = Union[LIF, NeuronGroup, DiscreteLIF, RatePopulation, RatePatterns, FilteredRate,
+                   PoissonInput, SpikeTrainInput]
+_POPULATIONS = (LIF, NeuronGroup, DiscreteLIF, RatePopulation, RatePatterns, FilteredRate,
+                PoissonInput, SpikeTrainInput)
+#: populations that spike and receive synapses onto their variables
+_SPIKING = (LIF, NeuronGroup)
 
 
 def steps_of(seconds: float | np.ndarray, dt: float) -> np.ndarray:
@@ -98,7 +101,8 @@ class Network(SpecBase):
         pops: dict[str, Population] = {}
         for p in self.populations:
             if not isinstance(p, _POPULATIONS):
-                raise fail(w, "populations", p, "contain LIF, DiscreteLIF, PoissonInput, "
+                raise fail(w, "populations", p, "contain LIF, NeuronGroup, DiscreteLIF, "
+                           "PoissonInput, "
                            "SpikeTrainInput, RatePopulation, RatePatterns or FilteredRate "
                            "objects")
             if p.name in pops:
@@ -158,10 +162,10 @@ class Network(SpecBase):
         dt = self.dt
         if isinstance(p, FilteredRate):
             src = self._ref(p.where, "source", p.source, pops)
-            if not isinstance(src, (LIF, PoissonInput, SpikeTrainInput)):
+            if not isinstance(src, (*_SPIKING, PoissonInput, SpikeTrainInput)):
                 raise SpecError(f"{p.where}: source '{src.name}' is a {type(src).__name__}; a "
-                                f"FilteredRate filters the spikes of a LIF, PoissonInput or "
-                                f"SpikeTrainInput population.")
+                                f"FilteredRate filters the spikes of a LIF, NeuronGroup, "
+                                f"PoissonInput or SpikeTrainInput population.")
             if src.n != p.n:
                 raise fail(p.where, "n", p.n, f"equal the size of source '{src.name}' "
                            f"({src.n})")
@@ -191,9 +195,12 @@ class Network(SpecBase):
         w = proj.where
         src = self._ref(w, "source", proj.source, pops)
         tgt = self._ref(w, "target", proj.target, pops)
-        if not isinstance(tgt, (LIF, DiscreteLIF, RatePopulation)):
+        if not isinstance(tgt, (*_SPIKING, DiscreteLIF, RatePopulation)):
             raise SpecError(f"{w}: target '{tgt.name}' is a {type(tgt).__name__}, which "
                             f"receives no synapses; the target must be a neuron population.")
+        if isinstance(src, NeuronGroup) and not src.threshold:
+            raise SpecError(f"{w}: source '{src.name}' has no threshold, so it never spikes; "
+                            f"give it a threshold to drive projections.")
         if isinstance(src, DiscreteLIF):
             raise SpecError(f"{w}: source '{src.name}' is a DiscreteLIF, whose spikes cannot "
                             f"drive projections yet; it can only be a target.")
@@ -310,6 +317,10 @@ class Network(SpecBase):
                                 f"{', '.join(known) or 'none'}.{did_you_mean(m.projection, known)}")
             return
         pop = self._ref(w, "population", m.population, pops)
+        if isinstance(m, (SpikeMonitor, RateMonitor)) and isinstance(pop, NeuronGroup) \
+                and not pop.threshold:
+            raise SpecError(f"{w}: '{pop.name}' has no threshold, so it never spikes; record "
+                            f"its variables with a StateMonitor.")
         if isinstance(m, (SpikeMonitor, RateMonitor)) and isinstance(
                 pop, (RatePopulation, RatePatterns, FilteredRate)):
             raise SpecError(f"{w}: '{pop.name}' is a {type(pop).__name__}, which does not "
@@ -319,7 +330,7 @@ class Network(SpecBase):
                     q.source == q.target == pop.name for q in self.projections):
                 raise SpecError(f"{w}: 'energy' of '{pop.name}' needs a recurrent projection "
                                 f"(source = target = '{pop.name}'); it has none.")
-            if not isinstance(pop, (LIF, DiscreteLIF, RatePopulation, FilteredRate)):
+            if not isinstance(pop, (*_SPIKING, DiscreteLIF, RatePopulation, FilteredRate)):
                 raise SpecError(f"{w}: population '{pop.name}' is a {type(pop).__name__}, "
                                 f"which has no state variables to record.")
             for var in m.variables:

@@ -147,6 +147,9 @@ def structure_key(plan: Plan, n_steps: int) -> str:
             put(p.source)
         elif p.kind == "patterns":  # their values are run_args of a TimedArray
             put(p.patterns.shape, p.sequence.size, p.every)
+        elif p.kind == "equations":  # the emitted code, and which parameters are shared
+            put(p.ir.digest, sorted((k, np.ndim(v)) for k, v in p.params.items()),
+                sorted((k, tp.values.shape, tp.every) for k, tp in p.timed.items()))
     for name, q in plan.projections.items():
         put(name, q.source, q.target, q.port, q.i, q.j)
         rule = q.plasticity  # the rule's kind and options shape the generated code
@@ -243,7 +246,7 @@ def _outputs(model: Model, dev: Any, plan: Plan) -> dict[str, dict[str, Any]]:
             add(f"states/{name}/{var}", mon.variables[var])
     for name, mon in model.weight_mons.items():
         add(f"weights/{name}/t", mon.variables["t"])
-        add(f"weights/{name}/w", mon.variables["w"])
+        add(f"weights/{name}/w", mon.variables[mon.record_variables[0]])
     for name, owner, var in _checked(model):  # final state, checked for NaN/Inf
         add(f"final/{name}/{var}", owner.variables[var])
     for group, var in _state_arrays(model, plan):  # the portable state
@@ -275,7 +278,8 @@ def _checked(model: Model) -> list[tuple[str, Any, str]]:
                         v is None or not np.issubdtype(v.dtype, np.floating):
                     continue
                 out.append((group.name, group, eq.varname))
-    out += [(name, syn, "w") for name, syn in model.synapses.items()]
+    out += [(name, syn, "w_syn" if "w_syn" in syn.variables else "w")
+            for name, syn in model.synapses.items()]
     return out
 
 

@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from ...lowering import (
+    EquationPlan,
     FilteredRatePlan,
     NeuronPlan,
     Plan,
@@ -80,6 +81,8 @@ class SynapseGroup:
     kind: str
     members: tuple[tuple[str, int, int, int], ...]
     rule: ResolvedSTDP | DiscreteSTDP | None = None  # plastic groups hold one projection
+    #: the weight's Brian2 name: ``w``, unless the target group has a variable of that name
+    weight: str = "w"
 
 
 def blocks(plan: Plan) -> list[Block]:
@@ -100,6 +103,7 @@ def synapse_groups(plan: Plan) -> list[SynapseGroup]:
     """The synapse groups of a plan (projections with synapses only)."""
     where = {m: (b.name, first) for b in blocks(plan) for m, first, _ in b.members}
     where.update({d.name: (f"pop_{d.name}", 0) for d in plan.discrete()})
+    where.update({p.name: (f"eq_{p.name}", 0) for p in plan.equations()})
     groups: dict[tuple, list[tuple[str, int, int, int]]] = {}
     kinds: dict[tuple, str] = {}
     for name, q in plan.projections.items():
@@ -112,8 +116,11 @@ def synapse_groups(plan: Plan) -> list[SynapseGroup]:
         start = sum(m[2] for m in members)
         members.append((name, start, q.n_synapses, first))
         kinds[key] = q.port_kind
+    taken = {f"eq_{p.name}": set(p.variables) | set(p.params) | set(p.timed)
+             for p in plan.equations()}
     return [SynapseGroup(f"syn_{k}", key[0], key[1], key[2], kinds[key], tuple(m),
-                         plan.projections[key[3]].plasticity if key[3] else None)
+                         plan.projections[key[3]].plasticity if key[3] else None,
+                         "w_syn" if "w" in taken.get(key[1], ()) else "w")
             for k, (key, m) in enumerate(groups.items())]
 
 
@@ -240,6 +247,27 @@ def neuron_equations(plan: Plan, block: Block) -> str:
     return "\n".join(lines)
 
 
+def port_unit(plan: Plan, g: SynapseGroup) -> str:
+    """The Brian2 unit of a synapse group's weights: its target variable's."""
+    if g.kind == "variable":
+        target = plan.projections[g.members[0][0]].target
+        return plan.populations[target].ir.variable(g.port).unit
+    return _PORT_UNIT[g.kind]
+
+
+def equation_values(p: EquationPlan) -> list[tuple[str, str, np.ndarray]]:
+    """The run-time values of a NeuronGroup written as equations: its parameters, its
+    TimedArrays' values, its initial state."""
+    name = f"eq_{p.name}"
+    out = [(name, k, np.atleast_1d(v)) for k, v in p.params.items()]
+    out += [(f"{name}_{k}", "values", tp.values.ravel()) for k, tp in p.timed.items()]
+    out += [(name, v, p.init[v]) for v in p.variables]
+    if p.ir.refractory:
+        out.append((name, "lastspike", np.full(p.n, NEVER_S)))
+        out.append((name, "not_refractory", np.ones(p.n)))
+    return out
+
+
 def run_values(plan: Plan, n_steps: int) -> list[tuple[str, str, np.ndarray]]:
     """Every value set before a run, as ``(brian2 object name, variable, SI array)``.
 
@@ -255,6 +283,8 @@ def run_values(plan: Plan, n_steps: int) -> list[tuple[str, str, np.ndarray]]:
         out += [(b.name, var, np.concatenate([p.init[var] for p in pops]))
                 for var in pops[0].variables]
         out.append((b.name, "lastspike", np.full(b.n, NEVER_S)))  # state: set on resume
+    for p in plan.equations():
+        out += equation_values(p)
     for d in plan.discrete():
         rule = next((q.plasticity for q in plan.projections.values() if q.target == d.name
                      and isinstance(q.plasticity, DiscreteSTDP)), None)
@@ -316,7 +346,7 @@ def run_values(plan: Plan, n_steps: int) -> list[tuple[str, str, np.ndarray]]:
                             (src.sequence.size - 0.5) * src.every * plan.dt]))]
     for g in synapse_groups(plan):
         qs = [plan.projections[m[0]] for m in g.members]
-        out.append((g.name, "w", np.concatenate([q.w for q in qs])))
+        out.append((g.name, g.weight, np.concatenate([q.w for q in qs])))
         out.append((f"{g.name}_pre", "delay",
                     np.concatenate([q.delay_steps for q in qs]) * plan.dt))
         if g.rule is not None:
@@ -375,6 +405,20 @@ def construct(plan: Plan, b2: Any, n_steps: int) -> Model:
         m.objects.append(g)
         for pop, first, n in b.members:
             m.views[pop] = g if n == b.n else g[first:first + n]
+    for p in plan.equations():
+        name = f"eq_{p.name}"
+        namespace = {}
+        for k, tp in p.timed.items():  # standalone: run-time inputs; the shape is code
+            unit = b2.Quantity(1.0, dim=b2.get_or_create_dimension(tp.dim))
+            ta = b2.TimedArray(tp.values * unit, dt=tp.every * dt,
+                               name=f"{name}_{k}")
+            namespace[k] = owners[f"{name}_{k}"] = ta
+        threshold, reset, refractory = p.ir.given
+        g = b2.NeuronGroup(p.n, p.ir.equations, threshold=threshold or None,
+                           reset=reset or None, refractory=refractory or False,
+                           method=p.ir.method, clock=clock, name=name, namespace=namespace)
+        groups[name] = owners[name] = m.views[p.name] = g
+        m.objects.append(g)
     for d in plan.discrete():
         g = b2.NeuronGroup(d.n, DISCRETE_MODEL, threshold="spk > 0.5", reset="", clock=clock,
                            name=f"pop_{d.name}", namespace={})
@@ -412,7 +456,8 @@ def construct(plan: Plan, b2: Any, n_steps: int) -> Model:
                             name=f"{sg.name}_learn")
         elif sg.rule is None:
             s = b2.Synapses(m.views[sg.source], groups[sg.block],
-                            model=f"w : {_PORT_UNIT[sg.kind]}", on_pre=f"{sg.port}_post += w",
+                            model=f"{sg.weight} : {port_unit(plan, sg)}",
+                            on_pre=f"{sg.port}_post += {sg.weight}",
                             clock=clock, name=sg.name, namespace={})
         else:
             model, on_pre, on_post = stdp_code(sg)
@@ -458,7 +503,7 @@ def construct(plan: Plan, b2: Any, n_steps: int) -> Model:
             continue
         sg, mem = found[0]
         m.weight_mons[mon] = b2.StateMonitor(
-            m.synapses[sg.name], "w", record=(mem[1] + wm.synapses).astype(np.int32),
+            m.synapses[sg.name], sg.weight, record=(mem[1] + wm.synapses).astype(np.int32),
             when="start", clock=clock_every(wm.every), name=f"weights_{mon}")
     m.values = [TimedValues(_Named(o)) if isinstance(owners[o], b2.TimedArray)
                 else owners[o].variables[v] for o, v, _ in run_values(plan, n_steps)]

@@ -53,6 +53,7 @@ from ...errors import SimulationError, SpecError, UnsupportedFeature
 from ...lowering import (
     DiscretePlan,
     FilteredRatePlan,
+    NeuronPlan,
     Plan,
     PoissonPlan,
     RatePatternsPlan,
@@ -65,6 +66,7 @@ from ...results import Recording
 from ...spec import DiscreteSTDP, ResolvedSTDP
 from ...state import SimState, check_snapshot, compacted_sources
 from . import _cache
+from . import _equations as eqs
 from ._neuron import coefficients, integrate
 from ._ops import where
 from ._state import export_state, import_state
@@ -268,6 +270,7 @@ class _Config:
     record: int = 0
     # XLA:CPU: pieces of the step in conditionals of at most 8 kernels each (_grouped)
     sequenced: bool = False
+    eqs: tuple[eqs.EqGroup, ...] = ()  # populations written as equations
 
     @property
     def grouped(self) -> bool:
@@ -933,6 +936,8 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
             pops = dict(carry["pops"])
             for p in cfg.pops:  # the ports are views of the flat input vector
                 pops[p.name] = {**pops[p.name], **ports_of(p, carry["X"])}
+            for g in cfg.eqs:
+                pops[g.name] = eqs._with_ports(g, pops[g.name], carry["X"])
             recs = dict(carry["recs"])
             out: dict[str, Any] = {}
             # start: state and weight monitors record the value at t
@@ -1024,6 +1029,14 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
             # of future input
             if not cfg.grouped:
                 X = decayed(new_pops, X)
+            # equation populations: update and thresholds (their kernels), then delivery
+            # below; what it wrote to gated variables of refractory neurons is undone
+            eq_env = {g.name: eqs.env(g, params["eqs"][g.name], t, dt, fdt) for g in cfg.eqs}
+            gated = {}
+            for g in cfg.eqs:
+                new_pops[g.name], X = eqs.update(g, carry["pops"][g.name], X,
+                                                 params["eqs"][g.name], eq_env[g.name])
+                gated[g.name] = eqs.gated_values(g, X)
             buf = carry["buf"] if D > 1 else X
             for tr in cfg.trains:
                 if not tr.static:
@@ -1137,6 +1150,10 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
                 buf = jax.lax.dynamic_update_slice(buf, jnp.zeros(M, fdt), (slot,))
             else:
                 X = buf
+            for g in cfg.eqs:  # resets, after delivery
+                X = eqs.gate(g, new_pops[g.name], gated[g.name], X)
+                new_pops[g.name], X = eqs.reset(g, new_pops[g.name], X, params["eqs"][g.name],
+                                                eq_env[g.name])
             for f in cfg.filtered:
                 spk = presynaptic(f, idx if cfg.parts else None, n_spk if cfg.parts else None,
                                   local)
@@ -1167,6 +1184,8 @@ def _chunk_fn(cfg: _Config) -> Callable[..., Any]:
             if cfg.diagnose:
                 seen = {k: {**v, **ports_of(p, X)} if (p := pop_of.get(k)) else v
                         for k, v in new_pops.items()}
+                for g in cfg.eqs:
+                    seen[g.name] = eqs._with_ports(g, seen[g.name], X)
                 for path, a in _float_leaves({"pops": seen, "plastic": plastic,
                                               "dense": dense}):
                     out[f"nan/{path}"] = _first_bad(a)
@@ -1433,6 +1452,13 @@ class JaxSimulation:
             pops.append(_Pop(p.name, p.n, p.method, tuple(q.kind for q in p.ports), offset))
             offset += p.n * len(p.ports)
         self._pops = tuple(pops)
+        groups = []
+        for p in plan.equations():
+            targeted = {q.port for q in plan.projections.values() if q.target == p.name}
+            g = eqs.layout(p, targeted, offset, plan.dt)
+            groups.append(g)
+            offset += p.n * len(g.ports)
+        self._eqs = tuple(groups)
         discrete = plan.discrete()
         d_offset = {}
         for d in discrete:
@@ -1442,6 +1468,8 @@ class JaxSimulation:
         port_offset = {(p.name, k): p.offset + i * p.n for p in pops
                        for i, k in enumerate(plan.populations[p.name].variables[1:])}
         port_offset.update({(name, "input"): o for name, o in d_offset.items()})
+        port_offset.update({(g.name, v): g.port_slice(k).start for g in self._eqs
+                            for k, v in enumerate(g.ports)})
         self._port_offset = port_offset
         self._prepare_discrete(d_offset, fdt)
         projs = list(plan.projections.values())
@@ -1518,6 +1546,7 @@ class JaxSimulation:
         key_of.update({d.name: {"v": "v"} for d in discrete})
         key_of.update({r.name: {v: v for v in r.variables} for r in plan.rate()})
         key_of.update({f.name: {"y": "y"} for f in plan.filtered()})
+        key_of.update({g.name: {v: v for v in g.ir.names} for g in self._eqs})
         mon_idx = {m.name: self._position(m.population, m.indices).astype(np.int32)
                    for m in plan.state_monitors.values()}
         for m in plan.weight_monitors.values():
@@ -1556,6 +1585,11 @@ class JaxSimulation:
             for k in range(len(layout.kinds)):
                 decay[layout.offset + k * p.n:layout.offset + (k + 1) * p.n] = c[f"decay_{k}"]
             coef[p.name] = {k: _compact(v, fdt) for k, v in c.items()}
+        for g in self._eqs:  # their ports change only by their kernels and deliveries
+            decay[g.offset:g.offset + g.n * len(g.ports)] = 1
+        root = jax.random.PRNGKey(plan.seed)
+        eq_params = {g.name: eqs.params_of(plan.populations[g.name], jax.random.fold_in(
+            root, 0x5EED0000 + list(plan.populations).index(g.name)), fdt) for g in self._eqs}
         poisson = {}
         for part in parts:
             src = plan.populations[part.name]
@@ -1572,7 +1606,7 @@ class JaxSimulation:
                         "plastic": self._plastic_params, "discrete": self._discrete_params,
                         "dense": self._dense_params, "rate": self._rate_params,
                         "patterns": self._pattern_params, "filtered": self._filtered_params,
-                        "rate_w": self._rate_w}
+                        "rate_w": self._rate_w, "eqs": eq_params}
 
     def _prepare_rates(self, fdt: Any) -> None:
         """Rate populations, pattern inputs, spike-rate filters and the dense W of every
@@ -1846,7 +1880,7 @@ class JaxSimulation:
                        diagnose, vector=self.vectorised,
                        device_check=jax.devices()[0].platform != "cpu",
                        record=length * self._per_step + self._width if self._parts else 0,
-                       sequenced=jax.devices()[0].platform == "cpu")
+                       sequenced=jax.devices()[0].platform == "cpu", eqs=self._eqs)
 
     @property
     def _width(self) -> int:
@@ -1862,6 +1896,8 @@ class JaxSimulation:
         pops.update({k: {f: a.copy() for f, a in v.items()}
                      for k, v in self._discrete_state.items()})
         X = np.zeros(self._M + 1, fdt)  # every port; then discrete layers' inputs, the sink
+        for g in self._eqs:
+            pops[g.name] = eqs.initial(g, self.plan.populations[g.name], fdt, X)
         for p in self.plan.neurons():
             for q in p.ports:
                 o = self._port_offset[p.name, q.name]
@@ -2122,7 +2158,7 @@ class JaxSimulation:
             pop = self.plan.populations[owner]
             names = {"v": "v", "y": "y", "theta": "theta", "trace_post": "trace_post",
                      "acc": "sweep change"}
-            if var.startswith("x"):
+            if var.startswith("x") and isinstance(pop, NeuronPlan):
                 names[var] = pop.ports[int(var[1:])].name
             neuron = int(self._neuron(owner, np.int64(index)))  # stored position -> neuron
             return f"population '{owner}', variable '{names.get(var, var)}', neuron {neuron}"
