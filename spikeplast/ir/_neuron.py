@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from .._files import cache_root, write_text_atomic
+from .._files import cache_root, source_digest, write_text_atomic
 from ..errors import SpecError, did_you_mean
 
 __all__ = ["NeuronIR", "ParamSpec", "Statement", "StateVar", "compile_neuron", "METHODS",
@@ -167,7 +167,8 @@ def compile_neuron(where: str, *, equations: str, threshold: str | None, reset: 
 
 def _digest(*parts: Any) -> str:
     *head, params = parts
-    text = json.dumps([_IR_VERSION, _brian2_version(), *map(repr, head),
+    # spikeplast's source: an entry made by other checks or another IR is never reused
+    text = json.dumps([_IR_VERSION, source_digest(), _brian2_version(), *map(repr, head),
                        sorted((k, asdict(v)) for k, v in params.items())])
     return hashlib.sha256(text.encode()).hexdigest()[:24]
 
@@ -377,6 +378,8 @@ def _compile(where: str, key: str, equations: str, threshold: str, reset: str,
             except Exception as err:  # noqa: BLE001 - Brian2 raises many kinds here
                 if str(err).startswith("Refractory"):
                     block = "refractory"
+                elif block == "equations" and method is not None:
+                    block = f"equations (method {method!r})"
                 raise SpecError(f"{where}: {block}: {_brian2_message(err, equations)}"
                                 ) from None
         if threshold:
@@ -384,6 +387,13 @@ def _compile(where: str, key: str, equations: str, threshold: str, reset: str,
             if not is_boolean_expression(threshold, group.variables):
                 raise SpecError(f"{where}: threshold {threshold!r} is not a condition; it "
                                 f"must be true or false for each neuron (e.g. 'v > v_th').")
+            from brian2.parsing.expressions import parse_expression_dimensions
+            try:
+                parse_expression_dimensions(threshold, {
+                    **group.variables, **group.resolve_all(_identifiers(threshold), {},
+                                                           user_identifiers=set())})
+            except Exception as err:  # noqa: BLE001 - DimensionMismatchError and others
+                raise SpecError(f"{where}: threshold {threshold!r}: {_brief(err)}") from None
         chosen = method or _chosen_method(group)
         variables = []
         for name in eqs.keys():  # in the order of the equations

@@ -460,6 +460,9 @@ class Brian2Simulation:
             raise UnsupportedFeature(
                 "brian2", f"continuing a saved state with target = {self.target!r}",
                 "continue it with target='cpp_standalone' (the default) or on JAX.")
+        if self.plan.equations():  # their state is not in the portable snapshot yet
+            raise UnsupportedFeature("brian2", "continuing a run of NeuronGroup populations "
+                                     "from a SimState", "Run the whole duration at once.")
         for e in state_layout(self.plan):
             state_array(state, e.key, e.shape)
 

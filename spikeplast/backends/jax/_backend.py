@@ -1972,6 +1972,9 @@ class JaxSimulation:
     def restore(self, snap: SimState) -> dict[str, Any]:
         """The scan state of a portable snapshot (of this network, from either backend)."""
         check_snapshot(self.plan, snap)
+        if self.plan.equations():  # their state is not in the portable snapshot yet
+            raise UnsupportedFeature("jax", "continuing a run of NeuronGroup populations "
+                                     "from a SimState", "Run the whole duration at once.")
         return import_state(self, snap)
 
     def export_state(self, state: dict[str, Any]) -> SimState:
