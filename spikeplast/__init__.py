@@ -34,6 +34,7 @@ from brian2.units import (
     volt,
 )
 
+from . import components
 from .compare import Comparison, compare
 from .errors import (
     ResultsFileError,
@@ -91,6 +92,7 @@ __version__ = "0.1.0"
 __all__ = [
     "SimState",
     "load_state",
+    "components",
     # spec
     "Network", "LIF", "NeuronGroup", "TimedArray", "CurrentPort", "ConductancePort",
     "PoissonInput", "SpikeTrainInput",

@@ -354,6 +354,8 @@ def _compile(where: str, key: str, equations: str, threshold: str, reset: str,
     full = "\n".join(lines)
     # the model's NeuronGroup is never run, which Brian2 would warn about when it is freed
     logging.getLogger("brian2.core.base.unused_brian_object").setLevel(logging.ERROR)
+    # spikeplast records the method it picks; Brian2 would log it as news
+    logging.getLogger("brian2.stateupdaters.base.method_choice").setLevel(logging.WARNING)
     with _runtime_device():
         try:
             group = _group(where, full, threshold, reset, refractory, method, params)
