@@ -22,7 +22,7 @@ from typing import Any, Union
 import numpy as np
 
 from .errors import SpecError
-from .ir import NeuronIR
+from .ir import FROZEN_DRAW, NeuronIR, freeze_draws
 from .schedule import Operation, Schedule
 from .spec import (
     BCM,
@@ -538,6 +538,34 @@ def freeze_poisson(pop: PoissonPlan, n_steps: int, seed: int, dt: float) -> Spik
                           _ro(np.concatenate(steps).astype(np.int64)), frozen=True)
 
 
+#: the most memory the frozen draws of one group may take
+_MAX_FROZEN_BYTES = 2 * 2**30
+
+
+def freeze_noise(plan: EquationPlan, n_steps: int, seed: int) -> EquationPlan:
+    """Pre-draw an equation group's random numbers (its white noise ``xi`` and any
+    ``rand()``/``randn()``) for ``n_steps`` steps, one value per neuron and step for each
+    draw of the model, read by both backends as the 2-D TimedArrays of
+    :func:`~spikeplast.ir.freeze_draws`."""
+    ir = freeze_draws(plan.ir)
+    if not ir.frozen:
+        return plan
+    size = len(ir.frozen) * max(n_steps, 1) * plan.n * 8
+    if size > _MAX_FROZEN_BYTES:
+        raise SpecError(f"NeuronGroup '{plan.name}': freezing its noise for {n_steps} steps "
+                        f"needs {size / 2**30:.1f} GiB ({len(ir.frozen)} draws x {plan.n} "
+                        f"neurons x {n_steps} steps, float64); at most "
+                        f"{_MAX_FROZEN_BYTES / 2**30:.0f} GiB. Run shorter segments or use "
+                        f"freeze_inputs=False.")
+    rng = rng_for(seed, plan.name, "noise")
+    timed = dict(plan.timed)
+    for k, kind in enumerate(ir.frozen):
+        shape = (max(n_steps, 1), plan.n)
+        values = rng.standard_normal(shape) if kind == "randn" else rng.random(shape)
+        timed[f"{FROZEN_DRAW}{k}"] = TimedPlan(_ro(values), 1, (0.0,) * 7)
+    return dataclasses.replace(plan, ir=ir, timed=MappingProxyType(timed))
+
+
 # -- the plan ------------------------------------------------------------------------
 def _lower_lif(pop: LIF, dt: float, seed: int) -> NeuronPlan:
     n = pop.n
@@ -778,7 +806,9 @@ def _lower(net: Network, n_steps: int | None, freeze_inputs: bool,
         if isinstance(pop, LIF):
             pops[pop.name] = _lower_lif(pop, net.dt, net.seed)
         elif isinstance(pop, NeuronGroup):
-            pops[pop.name] = _lower_equations(pop, net.dt, net.seed)
+            eq = _lower_equations(pop, net.dt, net.seed)
+            pops[pop.name] = freeze_noise(eq, int(n_steps or 0), net.seed) if freeze_inputs \
+                else eq
         elif isinstance(pop, RatePopulation):
             rec = tuple(q.name for q in net.projections if q.source == q.target == pop.name)
             pops[pop.name] = RatePopPlan(pop.name, pop.n, pop.activation,

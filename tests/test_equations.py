@@ -240,3 +240,66 @@ def test_ornstein_uhlenbeck_statistics(runs, backend):
         rho = np.corrcoef(x[600], x[600 + lag])[0, 1]
         want = np.exp(-lag * 1e-3 / 10e-3)
         assert abs(rho - want) < 3 * (1 - want**2) / np.sqrt(n)
+
+
+# -- frozen noise: both backends read the same pre-drawn normals --------------------------
+def _noisy_network() -> sp.Network:
+    eqs = ("dv/dt = (E_L - v)/tau + sigma*sqrt(2/tau)*xi : volt (unless refractory)\n"
+           "du/dt = -u/tau + s2*xi_b/sqrt(tau) : volt")
+    groups = [sp.NeuronGroup(
+        name=f"noisy_{m}", n=40, equations=eqs, threshold="v > -55*mV + 2*mV*rand()",
+        reset="v = -65*mV + 3*mV*randn()", refractory=2 * ms, method=m,
+        params=dict(E_L=-60 * mV, tau=10 * ms, sigma=4 * mV, s2=1 * mV),
+        init=dict(v=-65 * mV)) for m in ("euler", "heun", "milstein")]
+    # multiplicative noise, where Milstein's correction term matters
+    groups.append(sp.NeuronGroup(name="geometric", n=40,
+                                 equations="dx/dt = (1 - x)/tau + 0.5*x*xi/sqrt(tau) : 1",
+                                 method="milstein", threshold="x > 1.6", reset="x = 1",
+                                 params=dict(tau=10 * ms), init=dict(x=1.0)))
+    groups.append(sp.NeuronGroup(name="ou_frozen", n=1000,
+                                 equations="dx/dt = -x/tau + sigma*sqrt(2/tau)*xi : 1",
+                                 method="euler", params=dict(tau=10 * ms, sigma=0.5)))
+    mons = [m for g in groups[:-1] for m in (
+        sp.SpikeMonitor(population=g.name),
+        sp.StateMonitor(population=g.name, variables=g.variables, every=EVERY))]
+    mons.append(sp.StateMonitor(population="ou_frozen", variables=("x",), every=10))
+    return sp.Network(dt=DT, seed=11, populations=tuple(groups), monitors=tuple(mons))
+
+
+@pytest.fixture(scope="module")
+def frozen_runs() -> dict:
+    net = _noisy_network()
+    return {b: sp.simulate(net, 0.5 * second, backend=b, freeze_inputs=True,
+                           **({"dtype": "float64"} if b == "jax" else {}))
+            for b in ("jax", "brian2")}
+
+
+@pytest.mark.brian2
+@pytest.mark.parametrize("name", ["noisy_euler", "noisy_heun", "noisy_milstein", "geometric"])
+def test_frozen_noise_gives_the_same_spikes_on_both_backends(frozen_runs, name):
+    """With freeze_inputs=True, white noise (additive and multiplicative; Euler-Maruyama,
+    Heun, Milstein) and rand()/randn() in the threshold and reset are pre-drawn from the
+    network seed: both backends give the same spikes and states within 1e-9."""
+    a, b = frozen_runs["jax"], frozen_runs["brian2"]
+    sa, sb = a.spikes[name], b.spikes[name]
+    assert len(sa.times) > 20, f"{name} barely spikes: the comparison would be weak"
+    np.testing.assert_array_equal(np.round(sa.times / float(DT)), np.round(sb.times / float(DT)))
+    np.testing.assert_array_equal(sa.indices, sb.indices)
+    for var, ref in b.states[name].values.items():
+        ref = np.asarray(ref)
+        np.testing.assert_allclose(np.asarray(a.states[name].values[var]), ref, rtol=1e-9,
+                                   atol=1e-9 * np.max(np.abs(ref)), err_msg=f"{name}.{var}")
+
+
+@pytest.mark.brian2
+def test_frozen_noise_has_white_noise_statistics(frozen_runs):
+    """The pre-drawn noise drives an OU process to its stationary variance sigma^2 and
+    its correlation exp(-lag/tau) (3 standard errors), identically on both backends."""
+    x = np.asarray(frozen_runs["jax"].states["ou_frozen"].values["x"])
+    np.testing.assert_allclose(x, frozen_runs["brian2"].states["ou_frozen"].values["x"],
+                               rtol=1e-9, atol=1e-12)
+    samples = np.concatenate([x[200], x[499]])  # 30 tau apart
+    assert abs(samples.var() - 0.25) < 3 * 0.25 * np.sqrt(2 / samples.size)
+    rho = np.corrcoef(x[300], x[310])[0, 1]
+    want = np.exp(-1.0)
+    assert abs(rho - want) < 3 * (1 - want**2) / np.sqrt(x.shape[1])

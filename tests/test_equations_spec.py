@@ -58,6 +58,9 @@ BAD = [
     (dict(equations="dlastspike/dt = -lastspike/tau : second"), ["'lastspike'"]),
     (dict(params={**P, "I_ext": sp.TimedArray(np.ones((4, 2)) * nA, dt=1 * ms)}),
      ["TimedArray", "one per neuron (3)"]),
+    (dict(params={**P, "frozen_draw_0": 1 * mV}), ["'frozen_draw_0'", "params"]),
+    (dict(equations="dfrozen_draw_1/dt = -frozen_draw_1/tau : 1\n" + GOOD["equations"]),
+     ["line 1", "'frozen_draw_1'", "reserves"]),
 ]
 
 
@@ -105,3 +108,12 @@ def test_continuing_a_neuron_group_run_is_refused_not_silently_reset():
     res = sp.simulate(net, 1 * ms, backend="jax")
     with pytest.raises(sp.UnsupportedFeature, match="NeuronGroup"):
         sp.simulate(net, 1 * ms, backend="jax", initial_state=res.final_state)
+
+
+def test_freezing_noise_beyond_memory_is_refused_before_running():
+    """Frozen noise is one float64 per draw, neuron and step: a run that would need more
+    than 2 GiB is a SpecError saying how much, not a MemoryError."""
+    noisy = group(equations="dv/dt = (E_L - v)/tau + I/C + 5*mV*xi/sqrt(tau) : volt", n=10_000)
+    net = sp.Network(dt=0.1 * ms, populations=(noisy,))
+    with pytest.raises(sp.SpecError, match=r"NeuronGroup 'g'.*GiB.*freeze_inputs=False"):
+        sp.lower(net, n_steps=10**5, freeze_inputs=True)

@@ -6,6 +6,18 @@ Brian2 as strings and the JAX backend renders into ``jax.numpy`` kernels. It is 
 disk by a digest of the model, so a warm process does not import Brian2's code generation.
 """
 
-from ._neuron import NeuronIR, ParamSpec, Statement, StateVar, compile_neuron
+from ._neuron import (
+    FROZEN_DRAW,
+    FrozenMethod,
+    NeuronIR,
+    ParamSpec,
+    Statement,
+    StateVar,
+    compile_neuron,
+    freeze_draws,
+    frozen_draws,
+    given_frozen,
+)
 
-__all__ = ["NeuronIR", "ParamSpec", "Statement", "StateVar", "compile_neuron"]
+__all__ = ["NeuronIR", "ParamSpec", "Statement", "StateVar", "compile_neuron", "freeze_draws",
+           "frozen_draws", "FrozenMethod", "FROZEN_DRAW", "given_frozen"]

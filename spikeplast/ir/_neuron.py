@@ -10,6 +10,7 @@ refractory (Brian2's conditional writes), and the refractoriness mode.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import re
@@ -22,7 +23,8 @@ from .._files import cache_root, source_digest, write_text_atomic
 from ..errors import SpecError, did_you_mean
 
 __all__ = ["NeuronIR", "ParamSpec", "Statement", "StateVar", "compile_neuron", "METHODS",
-           "FUNCTIONS", "BUILTIN_NAMES", "unit_name"]
+           "FUNCTIONS", "BUILTIN_NAMES", "unit_name", "FROZEN_DRAW", "freeze_draws",
+           "frozen_draws", "FrozenMethod", "given_frozen"]
 
 #: integration methods, as Brian2 names them (None: Brian2's own choice)
 METHODS = ("exact", "euler", "exponential_euler", "rk2", "rk4", "heun", "milstein")
@@ -33,7 +35,10 @@ FUNCTIONS = ("exp", "log", "log10", "sqrt", "abs", "sign", "sin", "cos", "tan", 
 #: names every model may read without declaring them
 BUILTIN_NAMES = ("t", "dt", "i", "N")
 #: bump when the IR's form changes (cached entries of another version are ignored)
-_IR_VERSION = 2
+_IR_VERSION = 3
+#: the TimedArrays a frozen model reads its random draws from: ``frozen_draw_<k>(t, i)``
+FROZEN_DRAW = "frozen_draw_"
+_DRAW = re.compile(r"\b(randn|rand)\(\)")
 _STATEMENT = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(=|\+=|-=|\*=|/=)\s*(.+?)\s*$")
 
 
@@ -89,6 +94,8 @@ class NeuronIR:
         equations: the full equations Brian2 was given (the user's plus parameter lines).
         given: the threshold, reset and refractoriness as given (``""`` where none), for
             a backend that hands the model to Brian2 again.
+        frozen: for a model whose random draws are pre-drawn (:func:`freeze_draws`), the
+            kind (``"randn"``, ``"rand"``) of each draw ``frozen_draw_<k>``; else empty.
     """
 
     digest: str
@@ -103,6 +110,7 @@ class NeuronIR:
     noise: tuple[str, ...]
     equations: str
     given: tuple[str, str, str]
+    frozen: tuple[str, ...] = ()
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -128,7 +136,76 @@ class NeuronIR:
                    update=tuple(Statement(**s) for s in d["update"]),
                    threshold=d["threshold"], reset=tuple(Statement(**s) for s in d["reset"]),
                    gated=tuple(d["gated"]), noise=tuple(d["noise"]), equations=d["equations"],
-                   given=tuple(d["given"]))
+                   given=tuple(d["given"]), frozen=tuple(d["frozen"]))
+
+
+# -- frozen draws ----------------------------------------------------------------------
+def frozen_draws(code: str, start: int = 0) -> tuple[str, tuple[str, ...]]:
+    """``code`` with its ``rand()``/``randn()`` calls, in the order written, read from the
+    TimedArrays ``frozen_draw_<start + k>(t, i)``; and the kind of each draw.
+
+    Both backends number a model's draws with this one function (the state update's,
+    then the threshold's, then the reset's), so each reads the same pre-drawn value.
+    """
+    kinds: list[str] = []
+
+    def read(m: re.Match[str]) -> str:
+        kinds.append(m.group(1))
+        return f"{FROZEN_DRAW}{start + len(kinds) - 1}(t, i)"
+
+    return _DRAW.sub(read, code), tuple(kinds)
+
+
+def freeze_draws(ir: NeuronIR) -> NeuronIR:
+    """The model with every random draw read from a pre-drawn TimedArray (see
+    :func:`frozen_draws`): white noise ``xi`` is ``dt**.5 * randn()`` in Brian2's
+    stochastic state updaters, so a network frozen this way gives the same spikes on
+    every backend. The same IR when the model draws nothing."""
+    kinds: list[str] = []
+
+    def freeze(statements: tuple[Statement, ...]) -> tuple[Statement, ...]:
+        out = []
+        for s in statements:
+            expr, k = frozen_draws(s.expr, len(kinds))
+            kinds.extend(k)
+            out.append(Statement(s.target, s.op, expr))
+        return tuple(out)
+
+    update = freeze(ir.update)
+    threshold, k = frozen_draws(ir.threshold, len(kinds))
+    kinds.extend(k)
+    reset = freeze(ir.reset)
+    if not kinds:
+        return ir
+    digest = hashlib.sha256(f"{ir.digest} frozen".encode()).hexdigest()[:24]
+    return dataclasses.replace(ir, digest=digest, update=update, threshold=threshold,
+                               reset=reset, frozen=tuple(kinds))
+
+
+def given_frozen(ir: NeuronIR) -> tuple[str, str, str]:
+    """``ir.given`` with the threshold's and the reset's draws frozen as in ``ir``."""
+    threshold, reset, refractory = ir.given
+    if not ir.frozen:
+        return ir.given
+    n_reset = len(_DRAW.findall(reset))
+    n_threshold = len(_DRAW.findall(threshold))
+    threshold = frozen_draws(threshold, len(ir.frozen) - n_reset - n_threshold)[0]
+    reset = frozen_draws(reset, len(ir.frozen) - n_reset)[0]
+    return threshold, reset, refractory
+
+
+@dataclass(frozen=True)
+class FrozenMethod:
+    """A Brian2 state updater (``NeuronGroup(method=...)``): Brian2's own ``method``, with
+    its draws read from the TimedArrays of :func:`frozen_draws`."""
+
+    method: str
+
+    def __call__(self, equations: Any, variables: Any, method_options: Any = None) -> str:
+        from brian2.stateupdaters.base import StateUpdateMethod
+        code = StateUpdateMethod.apply_stateupdater(equations, variables, self.method,
+                                                    method_options)
+        return frozen_draws(code)[0]
 
 
 # -- entry point -----------------------------------------------------------------------
@@ -242,14 +319,16 @@ def _check_names(where: str, eqs: Any, equations: str, threshold: str, reset: st
             raise SpecError(f"{where}: '{name}' is defined by the equations "
                             f"({_line_of(equations, name)}) and given in params too; a name "
                             f"is either a state variable or a parameter.")
-        if name.startswith("_") or name in ("lastspike", "not_refractory", *BUILTIN_NAMES):
+        if name.startswith(("_", FROZEN_DRAW)) or name in ("lastspike", "not_refractory",
+                                                           *BUILTIN_NAMES):
             raise SpecError(f"{where}: {_line_of(equations, name)} defines '{name}', a name "
-                            f"Brian2 reserves; rename the variable.")
+                            f"Brian2 (or spikeplast's frozen noise) reserves; rename the variable.")
     for name in params:
         if not re.match(r"^[A-Za-z][A-Za-z0-9_]*$", name) or name in BUILTIN_NAMES or \
-                name in ("lastspike", "not_refractory") or name.startswith("xi"):
+                name in ("lastspike", "not_refractory") or name.startswith(("xi", FROZEN_DRAW)):
             raise SpecError(f"{where}: params names '{name}', which is not a valid parameter "
-                            f"name (an identifier not starting with '_' or 'xi', and none of "
+                            f"name (an identifier not starting with '_', 'xi' or "
+                            f"'{FROZEN_DRAW}', and none of "
                             f"t, dt, i, N, lastspike, not_refractory).")
     defaults = _default_names()
     known = set(eqs.names) | set(params) | set(BUILTIN_NAMES) | {"lastspike", "not_refractory"}

@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from ...ir import FrozenMethod, given_frozen
 from ...lowering import (
     EquationPlan,
     FilteredRatePlan,
@@ -413,10 +414,11 @@ def construct(plan: Plan, b2: Any, n_steps: int) -> Model:
             ta = b2.TimedArray(tp.values * unit, dt=tp.every * dt,
                                name=f"{name}_{k}")
             namespace[k] = owners[f"{name}_{k}"] = ta
-        threshold, reset, refractory = p.ir.given
+        threshold, reset, refractory = given_frozen(p.ir)
+        method = FrozenMethod(p.ir.method) if p.ir.frozen else p.ir.method
         g = b2.NeuronGroup(p.n, p.ir.equations, threshold=threshold or None,
                            reset=reset or None, refractory=refractory or False,
-                           method=p.ir.method, clock=clock, name=name, namespace=namespace)
+                           method=method, clock=clock, name=name, namespace=namespace)
         groups[name] = owners[name] = m.views[p.name] = g
         m.objects.append(g)
     for d in plan.discrete():
