@@ -17,12 +17,13 @@ spike-timing-dependent plasticity. Front. Comput. Neurosci. 9:99, their excitato
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from brian2.units import ms, mV
 
 from ..spec import NeuronGroup
-from ._base import component
+from ._base import SynapticPort, component
 
 __all__ = ["AdaptiveThresholdLIF", "ADAPTIVE_LIF_DEFAULTS"]
 
@@ -31,9 +32,9 @@ ADAPTIVE_LIF_DEFAULTS = dict(tau_m=20 * ms, E_L=-65 * mV, V_r=-65 * mV, theta_0=
 
 
 def AdaptiveThresholdLIF(name: str, n: int, *, params: dict[str, Any] | None = None,
-                         current: str = "0*volt", extra: str = "", refractory: Any = 2 * ms,
-                         method: str | None = None, init: dict[str, Any] | None = None
-                         ) -> NeuronGroup:
+        current: str = "0*volt", extra: str = "", ports: Sequence[SynapticPort] = (),
+        refractory: Any = 2 * ms, method: str | None = None,
+        init: dict[str, Any] | None = None) -> NeuronGroup:
     """``n`` adaptive-threshold LIF neurons; ``current`` (volt) is added to the drive."""
     return component(
         "AdaptiveThresholdLIF", name, n, equations="""

@@ -21,12 +21,13 @@ parameters: their Table 1 (the regular-spiking pyramidal cell).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from brian2.units import ms, mV, nS, pA, pF
 
 from ..spec import NeuronGroup
-from ._base import component
+from ._base import SynapticPort, component
 
 __all__ = ["AdEx", "ADEX_DEFAULTS"]
 
@@ -35,9 +36,10 @@ ADEX_DEFAULTS = dict(C=281 * pF, g_L=30 * nS, E_L=-70.6 * mV, V_T=-50.4 * mV, De
                      I=0 * pA)
 
 
-def AdEx(name: str, n: int, *, params: dict[str, Any] | None = None, current: str = "0*amp",
-         extra: str = "", refractory: Any = None, method: str | None = "exponential_euler",
-         init: dict[str, Any] | None = None) -> NeuronGroup:
+def AdEx(name: str, n: int, *, params: dict[str, Any] | None = None,
+        current: str = "0*amp", extra: str = "", ports: Sequence[SynapticPort] = (),
+        refractory: Any = None, method: str | None = "exponential_euler",
+        init: dict[str, Any] | None = None) -> NeuronGroup:
     """``n`` AdEx neurons; ``current`` (an expression in amp, e.g. ``ge*(E_e - v)``) is
     added to the membrane current, ``extra`` equations define what it uses."""
     return component(
@@ -46,4 +48,4 @@ def AdEx(name: str, n: int, *, params: dict[str, Any] | None = None, current: st
         dw/dt = (a*(v - E_L) - w)/tau_w : amp""",  # noqa: E501
         threshold="v > V_cut", reset="v = V_r; w += b", refractory=refractory, method=method,
         defaults=ADEX_DEFAULTS, params=params or {}, current=current, extra=extra,
-        init={"v": ADEX_DEFAULTS["E_L"], **(init or {})})
+        ports=ports,         init={"v": ADEX_DEFAULTS["E_L"], **(init or {})})

@@ -19,12 +19,13 @@ J. Neurosci. 23, 11628-11640.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from brian2.units import ms, mV, nS, pA, pF
 
 from ..spec import NeuronGroup
-from ._base import component
+from ._base import SynapticPort, component
 
 __all__ = ["EIF", "EIF_DEFAULTS"]
 
@@ -32,8 +33,9 @@ EIF_DEFAULTS = dict(C=200 * pF, g_L=10 * nS, E_L=-65 * mV, V_T=-50 * mV, Delta_T
                     V_r=-68 * mV, V_cut=-30 * mV, I=0 * pA)
 
 
-def EIF(name: str, n: int, *, params: dict[str, Any] | None = None, current: str = "0*amp",
-        extra: str = "", refractory: Any = 1.7 * ms, method: str | None = "exponential_euler",
+def EIF(name: str, n: int, *, params: dict[str, Any] | None = None,
+        current: str = "0*amp", extra: str = "", ports: Sequence[SynapticPort] = (),
+        refractory: Any = 1.7 * ms, method: str | None = "exponential_euler",
         init: dict[str, Any] | None = None) -> NeuronGroup:
     """``n`` EIF neurons (``current`` and ``extra`` as for :func:`AdEx`)."""
     return component(
@@ -41,4 +43,4 @@ def EIF(name: str, n: int, *, params: dict[str, Any] | None = None, current: str
         dv/dt = (g_L*(E_L - v) + g_L*Delta_T*exp((v - V_T)/Delta_T) + I + {current})/C : volt (unless refractory)""",  # noqa: E501
         threshold="v > V_cut", reset="v = V_r", refractory=refractory, method=method,
         defaults=EIF_DEFAULTS, params=params or {}, current=current, extra=extra,
-        init={"v": EIF_DEFAULTS["E_L"], **(init or {})})
+        ports=ports,         init={"v": EIF_DEFAULTS["E_L"], **(init or {})})

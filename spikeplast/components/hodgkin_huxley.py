@@ -20,12 +20,13 @@ membrane patch of 20 000 µm².
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from brian2.units import ms, mV, nA, nS, pF, uS
 
 from ..spec import NeuronGroup
-from ._base import component
+from ._base import SynapticPort, component
 
 __all__ = ["HodgkinHuxley", "HH_DEFAULTS"]
 
@@ -34,9 +35,9 @@ HH_DEFAULTS = dict(Cm=200 * pF, gl=10 * nS, El=-60 * mV, g_na=20 * uS, ENa=50 * 
 
 
 def HodgkinHuxley(name: str, n: int, *, params: dict[str, Any] | None = None,
-                  current: str = "0*amp", extra: str = "", refractory: Any = 3 * ms,
-                  method: str | None = "exponential_euler",
-                  init: dict[str, Any] | None = None) -> NeuronGroup:
+        current: str = "0*amp", extra: str = "", ports: Sequence[SynapticPort] = (),
+        refractory: Any = 3 * ms, method: str | None = "exponential_euler",
+        init: dict[str, Any] | None = None) -> NeuronGroup:
     """``n`` Traub-Miles HH neurons; a spike is ``v`` crossing -20 mV."""
     return component(
         "HodgkinHuxley", name, n, equations="""
@@ -46,4 +47,4 @@ def HodgkinHuxley(name: str, n: int, *, params: dict[str, Any] | None = None,
         dh/dt = 0.128*exp((17*mV - v + VT)/(18*mV))/ms*(1 - h) - 4/(1 + exp((40*mV - v + VT)/(5*mV)))/ms*h : 1""",  # noqa: E501
         threshold="v > -20*mV", reset="", refractory=refractory, method=method,
         defaults=HH_DEFAULTS, params=params or {}, current=current, extra=extra,
-        init={"v": HH_DEFAULTS["El"], **(init or {})})
+        ports=ports,         init={"v": HH_DEFAULTS["El"], **(init or {})})

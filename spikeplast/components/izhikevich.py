@@ -15,12 +15,13 @@ at ``v >= 30 mV``: ``v = c``, ``u += d``. Defaults: regular spiking (their Fig. 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from brian2.units import ms, mV
 
 from ..spec import NeuronGroup
-from ._base import component
+from ._base import SynapticPort, component
 
 __all__ = ["Izhikevich", "IZHIKEVICH_DEFAULTS"]
 
@@ -28,8 +29,9 @@ IZHIKEVICH_DEFAULTS = dict(a=0.02 / ms, b=0.2 / ms, c=-65 * mV, d=8 * mV / ms, I
 
 
 def Izhikevich(name: str, n: int, *, params: dict[str, Any] | None = None,
-               current: str = "0*volt/second", extra: str = "", method: str | None = "euler",
-               init: dict[str, Any] | None = None) -> NeuronGroup:
+        current: str = "0*volt/second", extra: str = "", ports: Sequence[SynapticPort] = (),
+        method: str | None = "euler",
+        init: dict[str, Any] | None = None) -> NeuronGroup:
     """``n`` Izhikevich neurons; ``current`` is added to ``dv/dt`` (volt/second)."""
     return component(
         "Izhikevich", name, n, equations="""
@@ -37,4 +39,4 @@ def Izhikevich(name: str, n: int, *, params: dict[str, Any] | None = None,
         du/dt = a*(b*v - u) : volt/second""",
         threshold="v >= 30*mV", reset="v = c; u += d", refractory=None, method=method,
         defaults=IZHIKEVICH_DEFAULTS, params=params or {}, current=current, extra=extra,
-        init={"v": -65 * mV, "u": -13 * mV / ms, **(init or {})})
+        ports=ports, init={"v": -65 * mV, "u": -13 * mV / ms, **(init or {})})
