@@ -3,7 +3,8 @@
     python -m benchmarks [--quick] [--json bench.json] [--cases cuba-4k,coba-4k]
                          [--no-brian2] [--all-cores]
 
-Cases (``benchmarks/cases.py``): CUBA and COBA at N = 4k, 16k, 64k (in-degree 80),
+Cases (``benchmarks/cases.py``): CUBA and COBA at N = 4k, 16k, 64k (in-degree 80), AdEx
+and Hodgkin-Huxley (COBAHH) E/I networks of 4k (equation models),
 Song–Abbott STDP, and each rate rule. Every measurement runs in a fresh Python process,
 so import, lowering, tracing and compiling are real:
 

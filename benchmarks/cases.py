@@ -1,6 +1,7 @@
 """The networks of the benchmark suite (``python -m benchmarks``) and their event counts.
 
-A case name is ``cuba-4k``, ``coba-16k``, ``song-abbott`` or ``rate-<rule>``; every case
+A case name is ``cuba-4k``, ``coba-16k``, ``adex-4k`` (``models/adex_ei.py``), ``hh-4k``
+(COBAHH, ``models/cobahh.py``), ``song-abbott`` or ``rate-<rule>``; every case
 builds the same spec for both backends. Imported by the suite's child processes with
 ``models/`` and ``benchmarks/`` on ``sys.path``.
 """
@@ -21,15 +22,16 @@ def cases(quick: bool) -> list[str]:
     three rate rules (Oja, BCM, Hebbian storage) on fewer patterns."""
     sizes = ("4k",) if quick else ("4k", "16k", "64k")
     rules = ("oja", "bcm", "hebbian") if quick else RATE_RULES
-    return ([f"{m}-{s}" for m in ("cuba", "coba") for s in sizes] + ["song-abbott"]
+    return ([f"{m}-{s}" for m in ("cuba", "coba") for s in sizes] + ["adex-4k", "hh-4k"]
+            + ["song-abbott"]
             + [f"rate-{r}" for r in rules])
 
 
 def build(case: str, quick: bool) -> tuple[sp.Network, float]:
     """The network of ``case`` and its simulated duration in seconds."""
     model, _, size = case.partition("-")
-    if model in ("cuba", "coba"):
-        module = __import__(model)
+    if model in ("cuba", "coba", "adex", "hh"):  # equation models: catalogue components
+        module = __import__({"adex": "adex_ei", "hh": "cobahh"}.get(model, model))
         return module.build(n=SIZES[size]), 1.0
     if model == "song":
         import song_abbott
@@ -68,9 +70,10 @@ def synaptic_events(net: sp.Network, res: sp.Results, n_steps: int) -> float:
 def describe(case: str) -> dict[str, Any]:
     """What a case is, for the JSON file."""
     model, _, size = case.partition("-")
-    if model in ("cuba", "coba"):
+    if model in ("cuba", "coba", "adex", "hh"):
         n = SIZES[size]
-        return {"model": model, "neurons": n, "in_degree": 80}
+        return {"model": {"hh": "cobahh", "adex": "adex_ei"}.get(model, model), "neurons": n,
+                "in_degree": 80}
     if model == "song":
         return {"model": "song_abbott", "inputs": 1000}
     return {"model": "rate", "rule": size}

@@ -33,7 +33,7 @@ def _groups() -> list[sp.NeuronGroup]:
         # cut at V_T + 5 Delta_T (as Brian2's AdEx examples): the exponential stays finite
         # in rk4's intermediate stages at dt = 0.1 ms
         *(c.AdEx(f"adex_{m}", N, method=m, params=dict(I=I_adex, V_cut=-40.4 * mV),
-                 refractory=2 * ms if m == "euler" else None)
+                 refractory=2 * ms if m in ("euler", "exponential_euler") else None)
           for m in ("euler", "exponential_euler", "rk2", "rk4")),
         c.Izhikevich("izh", N, params=dict(I=np.linspace(4, 14, N) * mV / ms,
                                            d=np.array([8, 2, 8, 0.05]) * mV / ms,

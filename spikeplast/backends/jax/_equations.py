@@ -126,11 +126,18 @@ def _split(g: EqGroup, s: dict[str, Array], X: Array) -> tuple[dict[str, Array],
 
 def update(g: EqGroup, st: dict[str, Array], X: Array, prm: dict[str, Any], e: dict[str, Any]
            ) -> tuple[dict[str, Array], Array]:
-    """The groups and thresholds slots: integrate, then detect spikes (``lastspike`` is
-    the step of a spike; ``not_refractory`` falls to False there)."""
+    """The groups and thresholds slots: integrate (writing ``(unless refractory)``
+    variables only where not refractory, as Brian2's conditional writes), then detect
+    spikes (``lastspike`` is the step of a spike; ``not_refractory`` falls to False
+    there)."""
     k = g.kernels
     s = _with_ports(g, st, X)
-    s = {**s, **k.update(s, prm, e)}
+    new = k.update(s, prm, e)
+    if g.ir.gated:  # Brian2 writes (unless refractory) variables only if(not_refractory):
+        # their update may be undefined while refractory (0/0 in exponential Euler)
+        ok = new.get("not_refractory", s["not_refractory"])
+        new.update({v: where(ok, new[v], s[v]) for v in g.ir.gated if v in new})
+    s = {**s, **new}
     if k.threshold is not None:
         spiked = k.threshold(s, prm, e)
         s["lastspike"] = where(spiked, e["step"], s["lastspike"])
